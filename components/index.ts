@@ -1,0 +1,3 @@
+// The library's public surface: what `npm install headlamp-sso` users import. It must not run the
+// program (index.ts at the top level does that).
+export * from "./validation";

@@ -1,0 +1,254 @@
+// Shared pure checks. Each component collects every problem with its args into one `Problems`
+// list and throws a single error before it registers anything, so a bad `pulumi up` half-creates
+// nothing and the user fixes everything in one round.
+import * as pulumi from "@pulumi/pulumi";
+
+/** One problem with one input: the field path, and what is wrong plus how to fix it. */
+export interface Problem {
+    readonly field: string;
+    readonly message: string;
+}
+
+/** Collects problems with a component's inputs and throws them all at once. */
+export class Problems {
+    private readonly items: Problem[] = [];
+
+    /** Records that `field` is wrong; `message` says what is wrong and how to fix it. */
+    add(field: string, message: string): void {
+        this.items.push({ field, message });
+    }
+
+    /** Every problem recorded so far, in the order found. */
+    get list(): readonly Problem[] {
+        return this.items;
+    }
+
+    /** True when nothing was recorded. */
+    get ok(): boolean {
+        return this.items.length === 0;
+    }
+
+    /** The message of the error `throwIfAny` throws (empty when there is no problem). */
+    format(subject: string): string {
+        if (this.ok) {
+            return "";
+        }
+        const lines = this.items.map((p) => `  - ${p.field}: ${p.message}`);
+        const noun = this.items.length === 1 ? "problem" : "problems";
+        return `${subject} has ${this.items.length} invalid input ${noun} (nothing was created):\n${lines.join("\n")}`;
+    }
+
+    /**
+     * Throws one `pulumi.ResourceError` that lists every problem. Called before `super(...)`, so
+     * the component itself is not registered either (`resource` is then undefined).
+     */
+    throwIfAny(subject: string, resource?: pulumi.Resource): void {
+        if (!this.ok) {
+            throw new pulumi.ResourceError(this.format(subject), resource, true);
+        }
+    }
+}
+
+/**
+ * The plain value of an input when it is already known at construction time, else undefined.
+ * Outputs and promises cannot be checked before resources are registered; they are taken as given.
+ */
+export function known<T>(value: pulumi.Input<T> | undefined): T | undefined {
+    if (value === undefined || value === null) {
+        return undefined;
+    }
+    if (pulumi.Output.isInstance(value) || value instanceof Promise) {
+        return undefined;
+    }
+    return value;
+}
+
+/** True when the input is present (a plain value, an Output or a promise). */
+export function isSet(value: unknown): boolean {
+    return value !== undefined && value !== null;
+}
+
+/** Quotes a value for an error message. Never call this with a secret. */
+export function show(value: unknown): string {
+    return JSON.stringify(value);
+}
+
+function parseUrl(value: string): URL | undefined {
+    try {
+        return new URL(value);
+    } catch {
+        return undefined;
+    }
+}
+
+/**
+ * Checks an https base URL such as `https://auth.example.com`: absolute, https, no credentials,
+ * no path beyond "/", no query or fragment.
+ */
+export function checkHttpsBaseUrl(problems: Problems, field: string, value: string | undefined, example: string): void {
+    if (value === undefined) {
+        return;
+    }
+    const url = parseUrl(value);
+    if (!url) {
+        problems.add(field, `${show(value)} is not an absolute URL; give the base URL, e.g. ${show(example)}.`);
+        return;
+    }
+    if (url.protocol !== "https:") {
+        problems.add(field, `${show(value)} must use https (tokens and secrets cross it); e.g. ${show(example)}.`);
+    }
+    if (url.username || url.password) {
+        problems.add(field, `${show(url.origin)}... must not carry credentials in the URL; remove "user:password@".`);
+    }
+    if (url.pathname !== "/" || url.search || url.hash) {
+        problems.add(field, `${show(value)} must be a base URL without a path, query or fragment; use ${show(url.origin)}.`);
+    }
+}
+
+/**
+ * Checks an https URL that may have a path (an OIDC issuer, a callback): absolute, https, no
+ * credentials, no query or fragment.
+ */
+export function checkHttpsUrl(problems: Problems, field: string, value: string | undefined, example: string): URL | undefined {
+    if (value === undefined) {
+        return undefined;
+    }
+    const url = parseUrl(value);
+    if (!url) {
+        problems.add(field, `${show(value)} is not an absolute URL; e.g. ${show(example)}.`);
+        return undefined;
+    }
+    let good = true;
+    if (url.protocol !== "https:") {
+        problems.add(field, `${show(value)} must use https (the Kubernetes API server and browsers refuse anything else); e.g. ${show(example)}.`);
+        good = false;
+    }
+    if (url.username || url.password) {
+        problems.add(field, `must not carry credentials in the URL; remove "user:password@".`);
+        good = false;
+    }
+    if (url.search || url.hash) {
+        problems.add(field, `${show(value)} must not have a query or fragment; remove everything from "?" or "#".`);
+        good = false;
+    }
+    return good ? url : undefined;
+}
+
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/**
+ * Checks an OAuth2 redirect URI: absolute https, or http on a loopback host (kubelogin's local
+ * callback); no fragment (RFC 6749 3.1.2).
+ */
+export function checkRedirectUri(problems: Problems, field: string, value: string): void {
+    const url = parseUrl(value);
+    if (!url) {
+        problems.add(field, `${show(value)} is not an absolute URL; redirect URIs are matched strictly, e.g. "https://headlamp.example.com/oidc-callback".`);
+        return;
+    }
+    const loopback = url.protocol === "http:" && LOOPBACK_HOSTS.has(url.hostname);
+    if (url.protocol !== "https:" && !loopback) {
+        problems.add(field, `${show(value)} must use https (only http://localhost and http://127.0.0.1 are allowed over http, for kubelogin).`);
+    }
+    if (url.hash) {
+        problems.add(field, `${show(value)} must not have a fragment (RFC 6749); remove everything from "#".`);
+    }
+}
+
+/** Authentik slugs (Django SlugField): letters, digits, "-" and "_". */
+export const SLUG_PATTERN = /^[A-Za-z0-9_-]+$/;
+
+export function checkSlug(problems: Problems, field: string, value: string | undefined): void {
+    if (value === undefined) {
+        return;
+    }
+    if (!SLUG_PATTERN.test(value)) {
+        problems.add(field, `${show(value)} is not a valid slug; use only letters, digits, "-" and "_" (e.g. "headlamp").`);
+    }
+}
+
+/** A non-empty string without surrounding whitespace. */
+export function checkNonEmpty(problems: Problems, field: string, value: string | undefined, hint: string): void {
+    if (value === undefined) {
+        return;
+    }
+    if (value.trim() === "") {
+        problems.add(field, `must not be empty; ${hint}.`);
+    } else if (value.trim() !== value) {
+        problems.add(field, `${show(value)} has leading or trailing whitespace; remove it.`);
+    }
+}
+
+/** A value that must be set (not undefined) at all. */
+export function checkRequired(problems: Problems, field: string, value: unknown, hint: string): boolean {
+    if (!isSet(value)) {
+        problems.add(field, `is required; ${hint}.`);
+        return false;
+    }
+    return true;
+}
+
+/** A token that ends up inside a flag or a claim name: no whitespace, no control characters. */
+export function checkNoWhitespace(problems: Problems, field: string, value: string | undefined): void {
+    if (value === undefined) {
+        return;
+    }
+    if (/[\s\u0000-\u001f]/.test(value)) {
+        problems.add(field, `${show(value)} must not contain whitespace or control characters; remove them.`);
+    }
+}
+
+/** RFC 1123 DNS name (lower case, dots between labels of at most 63 characters). */
+export const DNS_NAME_PATTERN = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+export function checkDnsName(problems: Problems, field: string, value: string | undefined, example: string): void {
+    if (value === undefined) {
+        return;
+    }
+    if (!DNS_NAME_PATTERN.test(value)) {
+        problems.add(field, `${show(value)} is not a DNS name; give a lower-case host name without scheme, port or path, e.g. ${show(example)}.`);
+    }
+}
+
+/** A Kubernetes object name (RFC 1123 label, at most 63 characters). */
+export const K8S_LABEL_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+export function checkK8sName(problems: Problems, field: string, value: string | undefined): void {
+    if (value === undefined) {
+        return;
+    }
+    if (!K8S_LABEL_PATTERN.test(value)) {
+        problems.add(field, `${show(value)} is not a valid Kubernetes name; use at most 63 lower-case letters, digits and "-", starting and ending with a letter or digit.`);
+    }
+}
+
+/** Checks a plain value against the members of a string enum declared `as const`. */
+export function checkEnum<T extends string>(problems: Problems, field: string, value: string | undefined, allowed: readonly T[]): value is T {
+    if (value === undefined) {
+        return false;
+    }
+    if (!(allowed as readonly string[]).includes(value)) {
+        problems.add(field, `${show(value)} is not one of ${allowed.map((a) => show(a)).join(", ")}; pick one of those.`);
+        return false;
+    }
+    return true;
+}
+
+/** A whole number within [min, max]. */
+export function checkInteger(problems: Problems, field: string, value: number | undefined, min: number, max: number): void {
+    if (value === undefined) {
+        return;
+    }
+    if (!Number.isInteger(value) || value < min || value > max) {
+        problems.add(field, `${show(value)} must be a whole number from ${min} to ${max}.`);
+    }
+}
+
+/** The plain elements of a list input, when the list and its elements are known. */
+export function knownList<T>(value: pulumi.Input<pulumi.Input<T>[]> | undefined): (T | undefined)[] | undefined {
+    const list = known(value);
+    if (list === undefined) {
+        return undefined;
+    }
+    return list.map((item) => known(item));
+}
