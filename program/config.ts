@@ -1,0 +1,311 @@
+// Reads the stack's config into one typed object and checks it, collecting every problem and
+// naming each config key. Secrets are read as secret Outputs and never echoed. Pure apart from
+// reading Pulumi config; index.ts maps the result to component args.
+import * as pulumi from "@pulumi/pulumi";
+import { AUTHENTIK_DEFAULTS } from "../components/authentik/settings";
+import { Problems, checkDnsName, checkHttpsBaseUrl, checkHttpsUrl, checkK8sName, checkSlug, show } from "../components/validation";
+
+/** The Pulumi project name, which namespaces the project's own config keys. */
+export const PROJECT = "headlamp-sso";
+
+/** Defaults of the program's config keys (the same values Pulumi.yaml declares). */
+export const CONFIG_DEFAULTS = {
+    appName: "Headlamp",
+    authorizationFlow: AUTHENTIK_DEFAULTS.authorizationFlow,
+    signingKeyName: AUTHENTIK_DEFAULTS.signingKeyName,
+    createAccessGroups: false,
+    emailVerified: true,
+    apiServerMode: "flags",
+    authConfigApiVersion: "v1beta1",
+    distribution: "k3s",
+    usernameClaim: "email",
+    usernamePrefix: "",
+    groupsClaim: "groups",
+    groupsPrefix: "oidc:",
+    readyTimeoutSeconds: 180,
+    namespace: "headlamp",
+    chartVersion: "0.45.0",
+    ingressClassName: "traefik",
+    tlsSecretName: "headlamp-tls",
+    kubectlAccess: true,
+} as const;
+
+/** kubelogin's loopback redirect URIs (its default port, and its fallback). */
+export const KUBELOGIN_REDIRECT_URIS = ["http://localhost:8000", "http://localhost:18000"];
+
+/** One SSH target parsed from `servers` (`user@host[:port]`). */
+export interface ServerTarget {
+    host: string;
+    port: number;
+    user: string;
+    /** `keytype base64` from `sshHostKeys`, when given for this host. */
+    hostKey?: string;
+}
+
+/** Everything the program needs, typed and checked. */
+export interface StackSettings {
+    stack: string;
+    authentik: {
+        url: string;
+        token: pulumi.Output<string> | undefined;
+        insecure: boolean | undefined;
+        appSlug: string;
+        appName: string;
+        authorizationFlow: string;
+        signingKeyName: string;
+        accessGroups: string[];
+        createAccessGroups: boolean;
+        emailVerified: boolean;
+        clientSecret: pulumi.Output<string> | undefined;
+    };
+    apiServer: {
+        servers: ServerTarget[];
+        sshPrivateKey: pulumi.Output<string>;
+        sshPrivateKeyPassword: pulumi.Output<string> | undefined;
+        mode: string;
+        authConfigApiVersion: string;
+        distribution: string;
+        usernameClaim: string;
+        usernamePrefix: string;
+        groupsClaim: string;
+        groupsPrefix: string;
+        readyTimeoutSeconds: number;
+    };
+    headlamp: {
+        host: string;
+        namespace: string;
+        chartVersion: string;
+        ingressClassName: string;
+        tlsSecretName: string;
+        clusterIssuer: string | undefined;
+        adminUsers: string[];
+        adminGroups: string[];
+        viewerUsers: string[];
+        viewerGroups: string[];
+    };
+    kubernetes: {
+        kubeconfig: pulumi.Output<string> | undefined;
+        kubectlAccess: boolean;
+        apiServerUrl: string;
+        apiServerCaPem: string | undefined;
+    };
+}
+
+/** A config key with its namespace, for messages: `headlamp-sso:servers`, `authentik:url`. */
+function fullKey(key: string): string {
+    return key.includes(":") ? key : `${PROJECT}:${key}`;
+}
+
+/** Raw string of a key (secret or not), without marking or echoing it. */
+function raw(key: string): string | undefined {
+    const value = pulumi.runtime.getConfig(fullKey(key));
+    return value === undefined || value === "" ? undefined : value;
+}
+
+function str(key: string, fallback: string): string {
+    return raw(key) ?? fallback;
+}
+
+function bool(problems: Problems, key: string, fallback: boolean): boolean {
+    const value = raw(key);
+    if (value === undefined) {
+        return fallback;
+    }
+    if (value !== "true" && value !== "false") {
+        problems.add(fullKey(key), `${show(value)} is not a boolean; set it to true or false.`);
+        return fallback;
+    }
+    return value === "true";
+}
+
+function int(problems: Problems, key: string, fallback: number, min: number, max: number): number {
+    const value = raw(key);
+    if (value === undefined) {
+        return fallback;
+    }
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) {
+        problems.add(fullKey(key), `${show(value)} must be a whole number from ${min} to ${max}.`);
+        return fallback;
+    }
+    return n;
+}
+
+function list(problems: Problems, key: string): string[] {
+    const value = raw(key);
+    if (value === undefined) {
+        return [];
+    }
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(value);
+    } catch {
+        parsed = undefined;
+    }
+    if (!Array.isArray(parsed) || parsed.some((x) => typeof x !== "string")) {
+        problems.add(fullKey(key), `must be a list of strings; set it with \`pulumi config set --path '${key}[0]' <value>\` or a YAML list in Pulumi.<stack>.yaml.`);
+        return [];
+    }
+    parsed.forEach((item: string, i) => {
+        if (item.trim() === "") {
+            problems.add(`${fullKey(key)}[${i}]`, "must not be empty; remove the entry.");
+        }
+    });
+    return parsed as string[];
+}
+
+function secret(key: string): pulumi.Output<string> | undefined {
+    const value = raw(key);
+    return value === undefined ? undefined : pulumi.secret(value);
+}
+
+/** `user@host[:port]` (IPv6 in brackets) -> target. */
+export function parseServer(problems: Problems, field: string, value: string): ServerTarget | undefined {
+    const m = /^(?:([A-Za-z0-9._-]+)@)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::(\d+))?$/.exec(value);
+    if (!m) {
+        problems.add(field, `${show(value)} is not an SSH target; write user@host or user@host:port, e.g. "root@k3s-1.lan".`);
+        return undefined;
+    }
+    const port = m[3] === undefined ? 22 : Number(m[3]);
+    if (port < 1 || port > 65535) {
+        problems.add(field, `${show(value)} has port ${port}; use a port from 1 to 65535.`);
+        return undefined;
+    }
+    return { user: m[1] ?? "root", host: m[2].replace(/^\[|\]$/g, ""), port };
+}
+
+/** `host keytype base64` lines (known_hosts style) -> host -> `keytype base64`. */
+export function parseHostKeys(problems: Problems, field: string, lines: string[]): Map<string, string> {
+    const keys = new Map<string, string>();
+    lines.forEach((line, i) => {
+        const parts = line.trim().split(/\s+/);
+        if (parts.length < 3 || !/^(ssh-|ecdsa-|sk-)/.test(parts[1])) {
+            problems.add(`${field}[${i}]`, `must be "<host> <key type> <base64 key>" as in known_hosts, e.g. "k3s-1.lan ssh-ed25519 AAAAC3Nz..."; get it with ssh-keyscan.`);
+            return;
+        }
+        keys.set(parts[0], `${parts[1]} ${parts[2]}`);
+    });
+    return keys;
+}
+
+/** Reads and checks the whole stack config. Throws one error listing every problem. */
+export function readSettings(): StackSettings {
+    const problems = new Problems();
+    const stack = pulumi.getStack();
+
+    // Authentik provider config, shared with the provider's own keys.
+    const authentikUrl = raw("authentik:url") ?? process.env.AUTHENTIK_URL;
+    if (authentikUrl === undefined) {
+        problems.add("authentik:url", 'is required; run `pulumi config set authentik:url https://auth.example.com` (or set AUTHENTIK_URL).');
+    } else {
+        checkHttpsBaseUrl(problems, "authentik:url", authentikUrl, "https://auth.example.com");
+    }
+    const token = secret("authentik:token");
+    if (token === undefined && !process.env.AUTHENTIK_TOKEN) {
+        problems.add("authentik:token", "is required; create an API token in Authentik (Directory > Tokens) and run `pulumi config set --secret authentik:token <token>` (or set AUTHENTIK_TOKEN).");
+    }
+    const insecureRaw = raw("authentik:insecure");
+    const appSlug = str("appSlug", `headlamp-${stack}`);
+    checkSlug(problems, fullKey("appSlug"), appSlug);
+    const authorizationFlow = str("authorizationFlow", CONFIG_DEFAULTS.authorizationFlow);
+    checkSlug(problems, fullKey("authorizationFlow"), authorizationFlow);
+
+    // API servers.
+    const serverSpecs = list(problems, "servers");
+    if (raw("servers") === undefined) {
+        problems.add(fullKey("servers"), "is required; list the K3s servers as user@host[:port], e.g. `pulumi config set --path 'servers[0]' root@k3s-1.lan`.");
+    } else if (raw("servers") === "[]") {
+        problems.add(fullKey("servers"), "must list at least one K3s server (user@host[:port]).");
+    }
+    const hostKeys = parseHostKeys(problems, fullKey("sshHostKeys"), list(problems, "sshHostKeys"));
+    const servers: ServerTarget[] = [];
+    serverSpecs.forEach((spec, i) => {
+        const target = parseServer(problems, `${fullKey("servers")}[${i}]`, spec);
+        if (target) {
+            const hostKey = hostKeys.get(target.host);
+            servers.push(hostKey ? { ...target, hostKey } : target);
+        }
+    });
+    for (const host of hostKeys.keys()) {
+        if (!servers.some((s) => s.host === host)) {
+            problems.add(fullKey("sshHostKeys"), `has a key for ${show(host)}, which is not in servers; fix the host name or remove the line.`);
+        }
+    }
+    const sshPrivateKey = secret("sshPrivateKey");
+    if (sshPrivateKey === undefined) {
+        problems.add(fullKey("sshPrivateKey"), "is required; run `pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519` (a key the servers accept).");
+    }
+    const apiServerUrlDefault = servers[0] ? `https://${servers[0].host.includes(":") ? `[${servers[0].host}]` : servers[0].host}:6443` : "https://127.0.0.1:6443";
+
+    // Headlamp.
+    const host = raw("headlampHost");
+    if (host === undefined) {
+        problems.add(fullKey("headlampHost"), "is required; give the DNS name Headlamp is served at, e.g. `pulumi config set headlampHost headlamp.example.com`.");
+    } else {
+        checkDnsName(problems, fullKey("headlampHost"), host, "headlamp.example.com");
+    }
+    const namespace = str("namespace", CONFIG_DEFAULTS.namespace);
+    checkK8sName(problems, fullKey("namespace"), namespace);
+    const tlsSecretName = str("tlsSecretName", CONFIG_DEFAULTS.tlsSecretName);
+    checkK8sName(problems, fullKey("tlsSecretName"), tlsSecretName);
+
+    // Kubernetes access.
+    const apiServerUrl = str("apiServerUrl", apiServerUrlDefault);
+    if (raw("apiServerUrl") !== undefined) {
+        checkHttpsUrl(problems, fullKey("apiServerUrl"), apiServerUrl, "https://k3s-1.lan:6443");
+    }
+    const apiServerCaPem = raw("apiServerCaPem");
+    if (apiServerCaPem !== undefined && !apiServerCaPem.includes("-----BEGIN CERTIFICATE-----")) {
+        problems.add(fullKey("apiServerCaPem"), "must be a PEM certificate (-----BEGIN CERTIFICATE-----...); on a K3s server it is /var/lib/rancher/k3s/server/tls/server-ca.crt.");
+    }
+
+    const settings: StackSettings = {
+        stack,
+        authentik: {
+            url: authentikUrl ?? "",
+            token,
+            insecure: insecureRaw === undefined ? undefined : insecureRaw === "true",
+            appSlug,
+            appName: str("appName", CONFIG_DEFAULTS.appName),
+            authorizationFlow,
+            signingKeyName: str("signingKeyName", CONFIG_DEFAULTS.signingKeyName),
+            accessGroups: list(problems, "accessGroups"),
+            createAccessGroups: bool(problems, "createAccessGroups", CONFIG_DEFAULTS.createAccessGroups),
+            emailVerified: bool(problems, "emailVerified", CONFIG_DEFAULTS.emailVerified),
+            clientSecret: secret("clientSecret"),
+        },
+        apiServer: {
+            servers,
+            sshPrivateKey: sshPrivateKey ?? pulumi.secret(""),
+            sshPrivateKeyPassword: secret("sshPrivateKeyPassword"),
+            mode: str("apiServerMode", CONFIG_DEFAULTS.apiServerMode),
+            authConfigApiVersion: str("authConfigApiVersion", CONFIG_DEFAULTS.authConfigApiVersion),
+            distribution: str("distribution", CONFIG_DEFAULTS.distribution),
+            usernameClaim: str("usernameClaim", CONFIG_DEFAULTS.usernameClaim),
+            usernamePrefix: str("usernamePrefix", CONFIG_DEFAULTS.usernamePrefix),
+            groupsClaim: str("groupsClaim", CONFIG_DEFAULTS.groupsClaim),
+            groupsPrefix: str("groupsPrefix", CONFIG_DEFAULTS.groupsPrefix),
+            readyTimeoutSeconds: int(problems, "readyTimeoutSeconds", CONFIG_DEFAULTS.readyTimeoutSeconds, 10, 3600),
+        },
+        headlamp: {
+            host: host ?? "",
+            namespace,
+            chartVersion: str("chartVersion", CONFIG_DEFAULTS.chartVersion),
+            ingressClassName: str("ingressClassName", CONFIG_DEFAULTS.ingressClassName),
+            tlsSecretName,
+            clusterIssuer: raw("clusterIssuer"),
+            adminUsers: list(problems, "adminUsers"),
+            adminGroups: list(problems, "adminGroups"),
+            viewerUsers: list(problems, "viewerUsers"),
+            viewerGroups: list(problems, "viewerGroups"),
+        },
+        kubernetes: {
+            kubeconfig: secret("kubeconfig"),
+            kubectlAccess: bool(problems, "kubectlAccess", CONFIG_DEFAULTS.kubectlAccess),
+            apiServerUrl,
+            apiServerCaPem,
+        },
+    };
+    problems.throwIfAny(`The config of stack "${stack}"`);
+    return settings;
+}

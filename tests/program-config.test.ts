@@ -1,0 +1,166 @@
+// The program's config reading (program/config.ts) and kubeconfig rendering (program/kubeconfig.ts):
+// Pulumi.yaml declares what the program reads, the dev stack parses, and each missing or bad key
+// gives its own error without echoing a secret.
+import * as assert from "assert";
+import * as YAML from "yaml";
+import { CONFIG_DEFAULTS, readSettings } from "../program/config";
+import { caFromKubeconfig, renderOidcKubeconfig } from "../program/kubeconfig";
+import { MockHarness, errorOf, secretOf, valueOf } from "./harness";
+import { projectConfig, stackConfig } from "./stack-config";
+
+export const TEST_SECRETS = {
+    "authentik:token": "test-authentik-token",
+    sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\ntest-key-material\n-----END OPENSSH PRIVATE KEY-----\n",
+};
+export const SECRET_KEYS = ["authentik:token", "headlamp-sso:sshPrivateKey", "headlamp-sso:sshPrivateKeyPassword", "headlamp-sso:kubeconfig", "headlamp-sso:clientSecret"];
+
+async function settingsFor(config: Record<string, string>, stack = "dev") {
+    await MockHarness.install({ config, secretKeys: SECRET_KEYS, stack });
+    return readSettings();
+}
+
+describe("program config", () => {
+    const savedEnv = { url: process.env.AUTHENTIK_URL, token: process.env.AUTHENTIK_TOKEN };
+    before(() => {
+        delete process.env.AUTHENTIK_URL;
+        delete process.env.AUTHENTIK_TOKEN;
+    });
+    after(() => {
+        if (savedEnv.url !== undefined) process.env.AUTHENTIK_URL = savedEnv.url;
+        if (savedEnv.token !== undefined) process.env.AUTHENTIK_TOKEN = savedEnv.token;
+    });
+
+    it("Pulumi.yaml declares every key with a type and description, secrets as secret, defaults as the program's", () => {
+        const decls = projectConfig();
+        for (const [key, decl] of Object.entries(decls)) {
+            assert.ok(decl.type, `${key} has a type`);
+            assert.ok(decl.description && decl.description.length > 10, `${key} has a description`);
+        }
+        for (const [key, value] of Object.entries(CONFIG_DEFAULTS)) {
+            assert.deepStrictEqual(decls[key]?.default, value, `Pulumi.yaml default of ${key}`);
+        }
+        const secrets = Object.entries(decls).filter(([, d]) => d.secret).map(([k]) => k).sort();
+        assert.deepStrictEqual(secrets, ["clientSecret", "kubeconfig", "sshPrivateKey", "sshPrivateKeyPassword"]);
+        const required = Object.entries(decls).filter(([, d]) => d.default === undefined).map(([k]) => k).sort();
+        assert.deepStrictEqual(required, ["headlampHost", "servers", "sshPrivateKey"]);
+    });
+
+    it("reads the dev stack with its defaults", async () => {
+        const s = await settingsFor(stackConfig("Pulumi.dev.yaml", TEST_SECRETS));
+        assert.strictEqual(s.stack, "dev");
+        assert.strictEqual(s.authentik.url, "https://auth.example.com");
+        assert.strictEqual(s.authentik.appSlug, "headlamp-dev", "the slug defaults per stack");
+        assert.deepStrictEqual(s.authentik.accessGroups, ["k8s-admins", "k8s-viewers"]);
+        assert.strictEqual(s.authentik.clientSecret, undefined);
+        assert.deepStrictEqual(s.apiServer.servers, [{ user: "root", host: "k3s-1.dev.example.lan", port: 22 }]);
+        assert.strictEqual(s.apiServer.mode, "flags");
+        assert.strictEqual(s.apiServer.readyTimeoutSeconds, 180);
+        assert.strictEqual(s.headlamp.host, "headlamp.dev.example.com");
+        assert.strictEqual(s.headlamp.clusterIssuer, "letsencrypt-staging");
+        assert.deepStrictEqual([s.headlamp.adminGroups, s.headlamp.viewerGroups, s.headlamp.adminUsers], [["k8s-admins"], ["k8s-viewers"], []]);
+        assert.strictEqual(s.kubernetes.apiServerUrl, "https://k3s-1.dev.example.lan:6443");
+        assert.strictEqual(s.kubernetes.kubeconfig, undefined);
+        assert.strictEqual(await secretOf(s.apiServer.sshPrivateKey), true);
+        assert.strictEqual(await valueOf(s.apiServer.sshPrivateKey), TEST_SECRETS.sshPrivateKey);
+        assert.strictEqual(await secretOf(s.authentik.token!), true);
+    });
+
+    it("parses ports, users, IPv6 and known host keys", async () => {
+        const s = await settingsFor(stackConfig("Pulumi.dev.yaml", {
+            ...TEST_SECRETS,
+            servers: ["k3s-1.lan", "ubuntu@10.0.0.12:2222", "admin@[fd00::13]:22"],
+            sshHostKeys: ["10.0.0.12 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKey12"],
+        }));
+        assert.deepStrictEqual(s.apiServer.servers, [
+            { user: "root", host: "k3s-1.lan", port: 22 },
+            { user: "ubuntu", host: "10.0.0.12", port: 2222, hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKey12" },
+            { user: "admin", host: "fd00::13", port: 22 },
+        ]);
+    });
+
+    const bad: [string, Record<string, unknown>, RegExp][] = [
+        ["missing authentik:url", { "authentik:url": undefined }, /authentik:url: is required/],
+        ["http authentik:url", { "authentik:url": "http://auth.example.com" }, /authentik:url: "http:\/\/auth\.example\.com" must use https/],
+        ["missing authentik:token", { "authentik:token": undefined }, /authentik:token: is required/],
+        ["missing servers", { servers: undefined }, /headlamp-sso:servers: is required/],
+        ["empty servers", { servers: [] }, /headlamp-sso:servers: must list at least one K3s server/],
+        ["a bad server", { servers: ["root@k3s 1"] }, /headlamp-sso:servers\[0\]: "root@k3s 1" is not an SSH target/],
+        ["a bad port", { servers: ["root@k3s-1:70000"] }, /headlamp-sso:servers\[0\]: .* has port 70000/],
+        ["servers not a list", { servers: "root@k3s-1" }, /headlamp-sso:servers: must be a list of strings/],
+        ["missing sshPrivateKey", { sshPrivateKey: undefined }, /headlamp-sso:sshPrivateKey: is required/],
+        ["a bad host key", { sshHostKeys: ["k3s-1.dev.example.lan AAAA"] }, /headlamp-sso:sshHostKeys\[0\]: must be "<host> <key type> <base64 key>"/],
+        ["a host key for an unknown host", { sshHostKeys: ["other ssh-ed25519 AAAA"] }, /headlamp-sso:sshHostKeys: has a key for "other", which is not in servers/],
+        ["missing headlampHost", { headlampHost: undefined }, /headlamp-sso:headlampHost: is required/],
+        ["a bad headlampHost", { headlampHost: "https://Headlamp.example.com" }, /headlamp-sso:headlampHost: .* is not a DNS name/],
+        ["a bad appSlug", { appSlug: "my app" }, /headlamp-sso:appSlug: "my app" is not a valid slug/],
+        ["a bad namespace", { namespace: "Head_lamp" }, /headlamp-sso:namespace: "Head_lamp" is not a valid Kubernetes name/],
+        ["a bad boolean", { createAccessGroups: "yes" }, /headlamp-sso:createAccessGroups: "yes" is not a boolean/],
+        ["a bad integer", { readyTimeoutSeconds: "soon" }, /headlamp-sso:readyTimeoutSeconds: "soon" must be a whole number from 10 to 3600/],
+        ["an empty list entry", { adminUsers: [""] }, /headlamp-sso:adminUsers\[0\]: must not be empty/],
+        ["a bad apiServerUrl", { apiServerUrl: "http://k3s-1:6443" }, /headlamp-sso:apiServerUrl: .* must use https/],
+        ["a bad CA", { apiServerCaPem: "not a cert" }, /headlamp-sso:apiServerCaPem: must be a PEM certificate/],
+    ];
+    for (const [what, patch, pattern] of bad) {
+        it(`names the key for ${what}`, async () => {
+            const h = await MockHarness.install({ config: stackConfig("Pulumi.dev.yaml", { ...TEST_SECRETS, ...patch }), secretKeys: SECRET_KEYS, stack: "dev" });
+            const err = await errorOf(() => readSettings());
+            assert.match(err.message, pattern);
+            assert.match(err.message, /^The config of stack "dev" has 1 invalid input problem/);
+            assert.ok(!err.message.includes("test-key-material"), "the SSH key is never echoed");
+            assert.ok(!err.message.includes("test-authentik-token"), "the token is never echoed");
+            await h.settle();
+            assert.deepStrictEqual(h.resources, []);
+        });
+    }
+
+    it("lists every problem at once", async () => {
+        await MockHarness.install({ config: stackConfig({}, {}), secretKeys: SECRET_KEYS, stack: "dev" });
+        const err = await errorOf(() => readSettings());
+        for (const key of ["authentik:url", "authentik:token", "headlamp-sso:servers", "headlamp-sso:sshPrivateKey", "headlamp-sso:headlampHost"]) {
+            assert.ok(err.message.includes(`  - ${key}: `), `names ${key}`);
+        }
+    });
+});
+
+describe("kubelogin kubeconfig", () => {
+    const ca = "-----BEGIN CERTIFICATE-----\nMIIBcluster\n-----END CERTIFICATE-----\n";
+    it("logs in with kubectl oidc-login against the issuer and trusts the cluster CA", () => {
+        const text = renderOidcKubeconfig({
+            name: "headlamp-sso-dev",
+            server: "https://k3s-1.lan:6443",
+            caPem: ca,
+            issuerUrl: "https://auth.example.com/application/o/headlamp-dev/",
+            clientId: "headlamp-dev",
+            clientSecret: "cs",
+            extraScopes: ["openid", "email", "profile", "offline_access"],
+        });
+        const doc = YAML.parse(text);
+        assert.strictEqual(doc["current-context"], "headlamp-sso-dev");
+        assert.deepStrictEqual(doc.clusters[0], {
+            name: "headlamp-sso-dev",
+            cluster: { server: "https://k3s-1.lan:6443", "certificate-authority-data": Buffer.from(ca).toString("base64") },
+        });
+        assert.deepStrictEqual(doc.contexts[0].context, { cluster: "headlamp-sso-dev", user: "headlamp-sso-dev-oidc" });
+        const exec = doc.users[0].user.exec;
+        assert.strictEqual(exec.command, "kubectl");
+        assert.strictEqual(exec.apiVersion, "client.authentication.k8s.io/v1");
+        assert.deepStrictEqual(exec.args, [
+            "oidc-login",
+            "get-token",
+            "--oidc-issuer-url=https://auth.example.com/application/o/headlamp-dev/",
+            "--oidc-client-id=headlamp-dev",
+            "--oidc-client-secret=cs",
+            "--oidc-extra-scope=email",
+            "--oidc-extra-scope=profile",
+            "--oidc-extra-scope=offline_access",
+        ]);
+        assert.strictEqual(caFromKubeconfig(text), ca, "the CA round-trips");
+    });
+
+    it("leaves the CA out when none is known, and reads none from garbage", () => {
+        const doc = YAML.parse(renderOidcKubeconfig({ name: "x", server: "https://a:6443", issuerUrl: "https://i/", clientId: "c", clientSecret: "s", extraScopes: [] }));
+        assert.deepStrictEqual(doc.clusters[0].cluster, { server: "https://a:6443" });
+        assert.strictEqual(caFromKubeconfig(": not yaml ["), undefined);
+        assert.strictEqual(caFromKubeconfig("apiVersion: v1\nclusters: []\n"), undefined);
+    });
+});

@@ -1,0 +1,51 @@
+// Builds the config map the Pulumi CLI hands a program: the project's defaults from Pulumi.yaml,
+// overlaid with a stack file's values, with lists and objects JSON-encoded as the CLI does.
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+
+export const ROOT = path.join(__dirname, "..");
+export const PROJECT = "headlamp-sso";
+
+interface ConfigDecl {
+    type?: string;
+    default?: unknown;
+    secret?: boolean;
+    description?: string;
+    items?: { type: string };
+}
+
+/** The `config:` block of Pulumi.yaml. */
+export function projectConfig(): Record<string, ConfigDecl> {
+    const doc = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { config: Record<string, ConfigDecl> };
+    return doc.config;
+}
+
+function encode(value: unknown): string {
+    return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+function qualify(key: string): string {
+    return key.includes(":") ? key : `${PROJECT}:${key}`;
+}
+
+/** Config map for a stack: defaults, then Pulumi.<stack>.yaml (or `values`), then `extra`. */
+export function stackConfig(stackFile: string | Record<string, unknown>, extra: Record<string, unknown> = {}): Record<string, string> {
+    const config: Record<string, string> = {};
+    for (const [key, decl] of Object.entries(projectConfig())) {
+        if (decl.default !== undefined) {
+            config[qualify(key)] = encode(decl.default);
+        }
+    }
+    const values = typeof stackFile === "string"
+        ? (YAML.parse(fs.readFileSync(path.join(ROOT, stackFile), "utf8")) as { config: Record<string, unknown> }).config
+        : stackFile;
+    for (const [key, value] of Object.entries({ ...values, ...extra })) {
+        if (value === undefined) {
+            delete config[qualify(key)];
+        } else {
+            config[qualify(key)] = encode(value);
+        }
+    }
+    return config;
+}
