@@ -2,3 +2,4 @@
 // program (index.ts at the top level does that).
 export * from "./validation";
 export * from "./authentik-oidc-app";
+export * from "./k3s-oidc-api-server";
