@@ -157,9 +157,17 @@ export class K3sOidcApiServer extends pulumi.ComponentResource {
 
         // Everything the scripts need, resolved once; the owner is this component's URN, so the
         // delete of an instance that was moved or renamed leaves the files its successor wrote.
+        // The URN as a plain value: an input that depends on this component would make each command
+        // wait for all of the component's children, itself included (a deadlock).
+        const ownerUrn = pulumi.output(new Promise<string>((resolve) => {
+            this.urn.apply((urn) => {
+                resolve(urn);
+                return urn;
+            });
+        }));
         const claimArgs = pulumi.all([args.usernameClaim, args.usernamePrefix, args.groupsClaim, args.groupsPrefix]);
         const plan: pulumi.Output<K3sOidcPlan> = pulumi
-            .all([this.urn, args.issuerUrl, args.clientId, claimArgs, args.requiredClaims, args.issuerCaPem])
+            .all([ownerUrn, args.issuerUrl, args.clientId, claimArgs, args.requiredClaims, args.issuerCaPem])
             .apply(([owner, issuerUrl, clientId, [usernameClaim, usernamePrefix, groupsClaim, groupsPrefix], requiredClaims, issuerCaPem]) =>
                 resolvePlan({
                     name,

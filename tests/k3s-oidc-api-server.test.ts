@@ -1,0 +1,392 @@
+// K3sOidcApiServer under Pulumi mocks: one remote.Command per server in a dependsOn chain, the
+// connection (secret), the exact scripts, the rendered drop-in in flags and structured mode (both
+// apiVersions), rke2 defaults, the outputs, and every validation error before anything is registered.
+import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { remote } from "@pulumi/command";
+import { K3sOidcApiServer, K3sOidcApiServerArgs } from "../components";
+import { renderAuthConfig, renderDropIn } from "../components/k3s/render";
+import { renderCommands } from "../components/k3s/script";
+import { resolvePlan } from "../components/k3s/settings";
+import { MockHarness, allStrings, errorOf, isSecretIn, valueOf } from "./harness";
+
+const T = {
+    component: "headlamp-sso:index:K3sOidcApiServer",
+    command: "command:remote:Command",
+};
+const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA-very-secret-key\n-----END OPENSSH PRIVATE KEY-----\n";
+const PASS = "key-passphrase-s3cret";
+const ISSUER = "https://auth.example.com/application/o/headlamp/";
+const OWNER = (name: string, stack = "test") => `urn:pulumi:${stack}::headlamp-sso::${T.component}::${name}`;
+const CA = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUfake\n-----END CERTIFICATE-----\n";
+
+const minimal = (): K3sOidcApiServerArgs => ({
+    servers: [{ host: "k3s-1.lan", privateKey: KEY }],
+    issuerUrl: ISSUER,
+    clientId: "headlamp",
+});
+
+async function build(h: MockHarness, name: string, args: K3sOidcApiServerArgs, opts?: pulumi.ComponentResourceOptions) {
+    const c = new K3sOidcApiServer(name, args, opts);
+    const outputs = {
+        dropIn: await valueOf(c.dropIn),
+        dropInPath: await valueOf(c.dropInPath),
+        authenticationConfig: await valueOf(c.authenticationConfig),
+        files: await valueOf(c.files),
+        appliedServers: await valueOf(c.appliedServers),
+        issuerUrl: await valueOf(c.issuerUrl),
+        clientId: await valueOf(c.clientId),
+        reports: await valueOf(c.reports),
+    };
+    await h.settle();
+    return { c, outputs };
+}
+
+describe("K3sOidcApiServer", () => {
+    let h: MockHarness;
+    beforeEach(async () => {
+        h = await MockHarness.install();
+    });
+    afterEach(() => h.assertNoUnknownInvokes());
+
+    it("creates one command per server, in order, each depending on the previous one", async () => {
+        await build(h, "oidc", {
+            ...minimal(),
+            servers: [
+                { host: "k3s-1.lan", privateKey: KEY },
+                { host: "k3s-2.lan", privateKey: KEY },
+                { host: "k3s-3.lan", privateKey: KEY, port: 2222 },
+            ],
+        });
+        assert.deepStrictEqual(h.countByType(), { [T.component]: 1, [T.command]: 3 });
+        const component = h.one(T.component);
+        const cmds = h.ofType(T.command);
+        assert.deepStrictEqual(cmds.map((c) => c.name), ["oidc-k3s-1.lan", "oidc-k3s-2.lan", "oidc-k3s-3.lan"]);
+        assert.deepStrictEqual(cmds[0].dependsOn, []);
+        assert.deepStrictEqual(cmds[1].dependsOn, [cmds[0].urn]);
+        assert.deepStrictEqual(cmds[2].dependsOn, [cmds[1].urn]);
+        for (const c of cmds) {
+            assert.strictEqual(c.parent, component.urn);
+            assert.strictEqual(c.deleteBeforeReplace, true, "a replacement runs the old delete before the new create");
+        }
+    });
+
+    it("connects with the secret key and the given host key, port and user; no secret in any script", async () => {
+        await build(h, "oidc", {
+            ...minimal(),
+            servers: [{ host: "10.0.0.5", port: 2200, user: "root", privateKey: KEY, privateKeyPassword: PASS, hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFake" }],
+        });
+        const cmd = h.one(T.command);
+        assert.ok(isSecretIn(cmd.rawInputs, "connection"), "connection is secret");
+        assert.ok(isSecretIn(cmd.rawInputs, "connection.privateKey"), "privateKey is secret");
+        assert.ok(isSecretIn(cmd.rawInputs, "connection.privateKeyPassword"), "privateKeyPassword is secret");
+        const conn = cmd.inputs.connection;
+        assert.deepStrictEqual(
+            { host: conn.host, port: conn.port, user: conn.user, privateKey: conn.privateKey, privateKeyPassword: conn.privateKeyPassword, hostKey: conn.hostKey },
+            { host: "10.0.0.5", port: 2200, user: "root", privateKey: KEY, privateKeyPassword: PASS, hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFake" },
+        );
+        for (const field of ["create", "update", "delete", "triggers", "logging", "environment", "stdin"]) {
+            for (const s of allStrings(cmd.inputs[field])) {
+                assert.ok(!s.includes("very-secret-key") && !s.includes(PASS), `${field} carries no secret`);
+            }
+        }
+        assert.strictEqual(cmd.inputs.logging, "stdoutAndStderr");
+        assert.strictEqual(cmd.inputs.addPreviousOutputInEnv, false);
+    });
+
+    it("defaults port 22 and user root, and runs the scripts with sh -c (no sudo) for root", async () => {
+        await build(h, "oidc", minimal());
+        const cmd = h.one(T.command);
+        assert.strictEqual(cmd.inputs.connection.port, 22);
+        assert.strictEqual(cmd.inputs.connection.user, "root");
+        assert.match(cmd.inputs.create, /^sh -c '# headlamp-sso K3sOidcApiServer "oidc": apply \(k3s, flags mode\)\n/);
+        assert.match(cmd.inputs.delete, /^sh -c '# headlamp-sso K3sOidcApiServer "oidc": delete/);
+        assert.ok(!cmd.inputs.create.includes("sudo -n"));
+    });
+
+    it("passes exactly the rendered scripts: create = update = apply, delete = delete, owner = the component's URN", async () => {
+        await build(h, "oidc-dev", { ...minimal(), readyTimeoutSeconds: 60 });
+        const cmd = h.one(T.command);
+        const plan = resolvePlan({ name: "oidc-dev", owner: OWNER("oidc-dev"), issuerUrl: ISSUER, clientId: "headlamp", readyTimeoutSeconds: 60 });
+        const expected = renderCommands(plan, { sudo: false });
+        assert.strictEqual(cmd.inputs.create, expected.create);
+        assert.strictEqual(cmd.inputs.update, expected.create);
+        assert.strictEqual(cmd.inputs.delete, expected.delete);
+        assert.deepStrictEqual(cmd.inputs.triggers, ["/etc/rancher/k3s/config.yaml.d/oidc-dev.yaml"]);
+        assert.ok(cmd.inputs.create.includes("ready_timeout=60\n"));
+    });
+
+    it("uses sudo -n for a non-root user (and when sudo is forced), with a clear message when sudo wants a password", async () => {
+        await build(h, "oidc", { ...minimal(), servers: [{ host: "a.lan", user: "ubuntu", privateKey: KEY }, { host: "b.lan", privateKey: KEY }] });
+        const [a, b] = h.ofType(T.command);
+        assert.match(a.inputs.create, /^sudo -n sh -c : 2>\/dev\/null \|\| \{ echo "headlamp-sso: sudo -n sh failed for user \$\(id -un\): sudo wants a password/);
+        assert.ok(a.inputs.create.includes("; exec sudo -n sh -c '# headlamp-sso"));
+        assert.ok(a.inputs.delete.includes("; exec sudo -n sh -c '# headlamp-sso"));
+        assert.match(b.inputs.create, /^sh -c '/);
+    });
+
+    it("sudo: false keeps sh -c even for a non-root user; sudo: true forces sudo for root", async () => {
+        await build(h, "a", { ...minimal(), servers: [{ host: "a.lan", user: "ubuntu", privateKey: KEY }], sudo: false });
+        await build(h, "b", { ...minimal(), servers: [{ host: "b.lan", privateKey: KEY }], sudo: true });
+        assert.match(h.one(T.command, "a-a.lan").inputs.create, /^sh -c '/);
+        assert.match(h.one(T.command, "b-b.lan").inputs.create, /^sudo -n sh -c :/);
+    });
+
+    it("renders the flags drop-in: append-only kube-apiserver-arg+, plain-email usernames (prefix -), oidc: groups", async () => {
+        const { outputs } = await build(h, "oidc-dev", minimal());
+        assert.strictEqual(outputs.dropInPath, "/etc/rancher/k3s/config.yaml.d/oidc-dev.yaml");
+        assert.strictEqual(outputs.dropIn, [
+            '# Managed by headlamp-sso (K3sOidcApiServer "oidc-dev"): OIDC for kube-apiserver.',
+            '# Do not edit: pulumi up rewrites this file and pulumi destroy removes it. The "+" keys append',
+            "# to the kube-apiserver args of config.yaml instead of replacing them.",
+            `# owner: ${OWNER("oidc-dev")}`,
+            "kube-apiserver-arg+:",
+            `  - oidc-issuer-url=${ISSUER}`,
+            "  - oidc-client-id=headlamp",
+            "  - oidc-username-claim=email",
+            "  - oidc-username-prefix=-",
+            "  - oidc-groups-claim=groups",
+            '  - "oidc-groups-prefix=oidc:"',
+            "",
+        ].join("\n"));
+        assert.strictEqual(outputs.authenticationConfig, undefined);
+        assert.deepStrictEqual(outputs.files, ["/etc/rancher/k3s/config.yaml.d/oidc-dev.yaml"]);
+        // The drop-in travels base64-encoded inside the script, byte for byte.
+        const cmd = h.one(T.command);
+        assert.ok(cmd.inputs.create.includes(Buffer.from(outputs.dropIn).toString("base64").replace(/=/g, "\\=")));
+    });
+
+    it("renders every flag: custom claims and prefixes, required claims (sorted) and the CA file", async () => {
+        const { outputs } = await build(h, "oidc", {
+            ...minimal(),
+            usernameClaim: "preferred_username",
+            usernamePrefix: "authentik:",
+            groupsClaim: "roles",
+            groupsPrefix: "",
+            requiredClaims: { zone: "eu", hd: "example.com" },
+            issuerCaPem: CA,
+        });
+        const args = outputs.dropIn.split("kube-apiserver-arg+:\n")[1];
+        assert.strictEqual(args, [
+            `  - oidc-issuer-url=${ISSUER}`,
+            "  - oidc-client-id=headlamp",
+            "  - oidc-username-claim=preferred_username",
+            '  - "oidc-username-prefix=authentik:"',
+            "  - oidc-groups-claim=roles",
+            "  - oidc-required-claim=hd=example.com",
+            "  - oidc-required-claim=zone=eu",
+            "  - oidc-ca-file=/etc/rancher/k3s/oidc-oidc-ca.pem",
+            "",
+        ].join("\n"));
+        assert.deepStrictEqual(outputs.files, ["/etc/rancher/k3s/config.yaml.d/oidc.yaml", "/etc/rancher/k3s/oidc-oidc-ca.pem"]);
+        assert.ok(h.one(T.command).inputs.create.includes(Buffer.from(CA).toString("base64").replace(/=/g, "\\=")), "the CA file content is in the script");
+    });
+
+    it("renders structured mode v1beta1: the drop-in points at the AuthenticationConfiguration", async () => {
+        const { outputs } = await build(h, "oidc", { ...minimal(), mode: "structured", issuerCaPem: CA, requiredClaims: { hd: "example.com" } });
+        assert.ok(outputs.dropIn.endsWith("kube-apiserver-arg+:\n  - authentication-config=/etc/rancher/k3s/oidc-authentication-config.yaml\n"));
+        assert.ok(!outputs.dropIn.includes("oidc-issuer-url"));
+        assert.strictEqual(outputs.authenticationConfig, [
+            '# Managed by headlamp-sso (K3sOidcApiServer "oidc"); pulumi destroy removes it.',
+            "apiVersion: apiserver.config.k8s.io/v1beta1",
+            "kind: AuthenticationConfiguration",
+            "jwt:",
+            "  - issuer:",
+            `      url: ${ISSUER}`,
+            "      audiences:",
+            "        - headlamp",
+            "      certificateAuthority: |",
+            "        -----BEGIN CERTIFICATE-----",
+            "        MIIBszCCAVmgAwIBAgIUfake",
+            "        -----END CERTIFICATE-----",
+            "    claimMappings:",
+            "      username:",
+            "        claim: email",
+            '        prefix: ""',
+            "      groups:",
+            "        claim: groups",
+            '        prefix: "oidc:"',
+            "    claimValidationRules:",
+            "      - claim: hd",
+            "        requiredValue: example.com",
+            "anonymous:",
+            "  enabled: false",
+            "",
+        ].join("\n"));
+        assert.deepStrictEqual(outputs.files, ["/etc/rancher/k3s/config.yaml.d/oidc.yaml", "/etc/rancher/k3s/oidc-authentication-config.yaml"]);
+        const create: string = h.one(T.command).inputs.create;
+        assert.ok(create.includes("[ \"$minor\" -ge 30 ] || die"), "preflight needs 1.30 for v1beta1");
+        assert.ok(create.includes("grep -qE \"(^|[^A-Za-z0-9_-])(--)?oidc-(issuer-url"), "structured mode refuses other oidc-* args");
+    });
+
+    it("renders structured mode v1 and requires Kubernetes 1.34 for it", async () => {
+        const { outputs } = await build(h, "oidc", { ...minimal(), mode: "structured", apiVersion: "v1" });
+        assert.match(outputs.authenticationConfig ?? "", /^apiVersion: apiserver\.config\.k8s\.io\/v1\nkind: AuthenticationConfiguration\n/m);
+        const create: string = h.one(T.command).inputs.create;
+        assert.ok(create.includes("[ \"$minor\" -ge 34 ] || die"));
+        const plan = resolvePlan({ name: "oidc", owner: OWNER("oidc"), issuerUrl: ISSUER, clientId: "headlamp", mode: "structured", apiVersion: "v1" });
+        assert.ok(create.includes(Buffer.from(renderAuthConfig(plan, true)).toString("base64").replace(/=/g, "\\=")), "1.32+ file");
+        assert.ok(create.includes(Buffer.from(renderAuthConfig(plan, false)).toString("base64").replace(/=/g, "\\=")), "pre-1.32 file");
+        assert.ok(!renderAuthConfig(plan, false).includes("anonymous"));
+    });
+
+    it("uses the rke2 defaults: config file, service, kubectl and extra mounts for the static pod", async () => {
+        const { outputs } = await build(h, "oidc", { ...minimal(), distribution: "rke2", issuerCaPem: CA });
+        assert.strictEqual(outputs.dropInPath, "/etc/rancher/rke2/config.yaml.d/oidc.yaml");
+        assert.ok(outputs.dropIn.includes("  - oidc-ca-file=/etc/rancher/rke2/oidc-oidc-ca.pem\n"));
+        assert.ok(outputs.dropIn.endsWith("kube-apiserver-extra-mount+:\n  - /etc/rancher/rke2/oidc-oidc-ca.pem:/etc/rancher/rke2/oidc-oidc-ca.pem:ro\n"));
+        const create: string = h.one(T.command).inputs.create;
+        assert.ok(create.includes("\nservice=rke2-server\n"));
+        assert.ok(create.includes("\nconfig_file=/etc/rancher/rke2/config.yaml\n"));
+        assert.ok(create.includes("\ndist_bin=rke2\n"));
+        assert.ok(create.includes("timeout 20 /var/lib/rancher/rke2/bin/kubectl --kubeconfig /etc/rancher/rke2/rke2.yaml get --raw=/readyz"));
+    });
+
+    it("honours configFile and serviceName", async () => {
+        const { outputs } = await build(h, "oidc", { ...minimal(), configFile: "/opt/k3s/conf.yaml", serviceName: "k3s-server" });
+        assert.strictEqual(outputs.dropInPath, "/opt/k3s/conf.yaml.d/oidc.yaml");
+        const create: string = h.one(T.command).inputs.create;
+        assert.ok(create.includes("\nservice=k3s-server\n"));
+        assert.deepStrictEqual(h.one(T.command).inputs.triggers, ["/opt/k3s/conf.yaml.d/oidc.yaml"]);
+    });
+
+    it("takes the issuer and client id as Outputs of other resources and reports them as applied", async () => {
+        const { outputs } = await build(h, "oidc", {
+            servers: [{ host: "k3s-1.lan", privateKey: pulumi.secret(KEY) }, { host: "k3s-2.lan", user: "admin", port: 2022, privateKey: pulumi.secret(KEY) }],
+            issuerUrl: pulumi.output(ISSUER),
+            clientId: pulumi.output("from-authentik"),
+        });
+        assert.strictEqual(outputs.issuerUrl, ISSUER);
+        assert.strictEqual(outputs.clientId, "from-authentik");
+        assert.deepStrictEqual(outputs.appliedServers, ["root@k3s-1.lan:22", "admin@k3s-2.lan:2022"]);
+        assert.deepStrictEqual(outputs.reports, ["", ""]);
+        assert.ok(outputs.dropIn.includes("oidc-client-id=from-authentik"));
+    });
+
+    it("is a dependency target: a resource depending on it waits for every command", async () => {
+        const { c } = await build(h, "oidc", { ...minimal(), servers: [{ host: "a", privateKey: KEY }, { host: "b", privateKey: KEY }] });
+        assert.ok(c instanceof pulumi.ComponentResource);
+        const after = new remote.Command("after", { connection: { host: "z" }, create: "true" }, { dependsOn: [c] });
+        await valueOf(after.urn);
+        await h.settle();
+        const [a, b] = [h.one(T.command, "oidc-a"), h.one(T.command, "oidc-b")];
+        assert.deepStrictEqual(c.commands.length, 2);
+        assert.deepStrictEqual([...h.one(T.command, "after").dependsOn].sort(), [a.urn, b.urn].sort());
+    });
+
+    describe("rejects bad input before registering anything", () => {
+        async function rejects(args: unknown, name = "oidc"): Promise<string> {
+            const err = await errorOf(() => new K3sOidcApiServer(name, args as K3sOidcApiServerArgs));
+            await h.settle();
+            assert.deepStrictEqual(h.resources, [], "nothing registered, not even the component");
+            assert.ok(err instanceof pulumi.ResourceError, "a ResourceError");
+            assert.ok(err.message.startsWith(`K3sOidcApiServer "${name}" has `), err.message);
+            return err.message;
+        }
+
+        it("a non-https issuer", async () => {
+            const m = await rejects({ ...minimal(), issuerUrl: "http://auth.example.com/application/o/headlamp/" });
+            assert.match(m, /issuerUrl: "http:\/\/auth\.example\.com\/application\/o\/headlamp\/" must use https/);
+        });
+        it("an issuer with a query or a fragment", async () => {
+            assert.match(await rejects({ ...minimal(), issuerUrl: `${ISSUER}?x=1` }), /issuerUrl: ".*\?x=1" must not have a query or fragment/);
+            assert.match(await rejects({ ...minimal(), issuerUrl: `${ISSUER}#frag` }), /issuerUrl: ".*#frag" must not have a query or fragment/);
+        });
+        it("a missing or relative issuer", async () => {
+            assert.match(await rejects({ ...minimal(), issuerUrl: undefined }), /issuerUrl: is required/);
+            assert.match(await rejects({ ...minimal(), issuerUrl: "auth.example.com" }), /issuerUrl: "auth\.example\.com" is not an absolute URL/);
+        });
+        it("an empty client id", async () => {
+            assert.match(await rejects({ ...minimal(), clientId: "" }), /clientId: must not be empty/);
+            assert.match(await rejects({ ...minimal(), clientId: "  " }), /clientId: must not be empty/);
+            assert.match(await rejects({ ...minimal(), clientId: undefined }), /clientId: is required/);
+        });
+        it("empty or missing servers", async () => {
+            assert.match(await rejects({ ...minimal(), servers: [] }), /servers: must list at least one K3s server/);
+            assert.match(await rejects({ ...minimal(), servers: undefined }), /servers: is required/);
+        });
+        it("a bad port, a missing host, a duplicate server, a bad user, key or host key", async () => {
+            const m = await rejects({
+                ...minimal(),
+                servers: [
+                    { host: "a.lan", port: 0, privateKey: KEY },
+                    { host: "b.lan", port: 70000, privateKey: KEY },
+                    { host: "c.lan", port: 22.5, privateKey: KEY },
+                    { port: 22, privateKey: KEY },
+                    { host: "d.lan", privateKey: KEY },
+                    { host: "d.lan", port: 22, privateKey: KEY },
+                    { host: "e.lan", user: "bad user", privateKey: "/home/me/.ssh/id_ed25519" },
+                    { host: "f.lan", hostKey: "f.lan ssh-ed25519 AAAA" },
+                ],
+            });
+            assert.match(m, /servers\[0\]\.port: 0 must be a whole number from 1 to 65535/);
+            assert.match(m, /servers\[1\]\.port: 70000 must be a whole number from 1 to 65535/);
+            assert.match(m, /servers\[2\]\.port: 22\.5 must be a whole number/);
+            assert.match(m, /servers\[3\]\.host: is required/);
+            assert.match(m, /servers\[5\]: "d\.lan:22" is also servers\[4\]/);
+            assert.match(m, /servers\[6\]\.user: "bad user" is not a login name/);
+            assert.match(m, /servers\[6\]\.privateKey: is not a PEM\/OpenSSH private key/);
+            assert.ok(!m.includes("/home/me/.ssh/id_ed25519"), "the (wrong) key value is never echoed");
+            assert.match(m, /servers\[7\]\.hostKey: "f\.lan ssh-ed25519 AAAA" is not "<type> <base64>"/);
+            assert.match(m, /has 8 invalid input problems/);
+        });
+        it("a claim or prefix with whitespace", async () => {
+            const m = await rejects({
+                ...minimal(),
+                usernameClaim: "e mail",
+                groupsClaim: "groups\t",
+                usernamePrefix: "oidc: ",
+                groupsPrefix: "a b",
+                requiredClaims: { "h d": "x", ok: "a b" },
+            });
+            assert.match(m, /usernameClaim: "e mail" must not contain whitespace/);
+            assert.match(m, /groupsClaim: "groups\\t" must not contain whitespace/);
+            assert.match(m, /usernamePrefix: "oidc: " must not contain whitespace/);
+            assert.match(m, /groupsPrefix: "a b" must not contain whitespace/);
+            assert.match(m, /requiredClaims\.h d: the claim name "h d" must be non-empty without whitespace/);
+            assert.match(m, /requiredClaims\.ok: "a b" must be a non-empty value without whitespace or ","/);
+        });
+        it("an unknown mode, distribution or apiVersion", async () => {
+            const m = await rejects({ ...minimal(), mode: "oidc", distribution: "k8s", apiVersion: "v2" });
+            assert.match(m, /mode: "oidc" is not one of "flags", "structured"/);
+            assert.match(m, /distribution: "k8s" is not one of "k3s", "rke2"/);
+            assert.match(m, /apiVersion: "v2" is not one of "v1beta1", "v1"/);
+            assert.match(m, /has 3 invalid input problems/);
+        });
+        it("a bad configFile, serviceName, timeouts, CA or name", async () => {
+            const m = await rejects({
+                ...minimal(),
+                configFile: "etc/k3s.yaml",
+                serviceName: "k3s; reboot",
+                readyTimeoutSeconds: 0,
+                readyPollSeconds: 1.5,
+                issuerCaPem: "not a pem",
+            }, "my oidc");
+            assert.match(m, /name: "my oidc" names the drop-in file/);
+            assert.match(m, /configFile: "etc\/k3s\.yaml" must be an absolute path/);
+            assert.match(m, /serviceName: "k3s; reboot" is not a systemd unit name/);
+            assert.match(m, /readyTimeoutSeconds: 0 must be a whole number from 1 to 3600/);
+            assert.match(m, /readyPollSeconds: 1\.5 must be a whole number from 1 to 60/);
+            assert.match(m, /issuerCaPem: is not a PEM certificate/);
+            assert.match(await rejects({ ...minimal(), configFile: "/etc/rancher/../k3s/config.yaml" }), /must not contain "\." or "\.\." path parts/);
+        });
+        it("lists every problem at once and never echoes a secret", async () => {
+            const m = await rejects({
+                servers: [{ host: "a", port: -1, privateKey: "secret-but-not-a-key", privateKeyPassword: "" }],
+                issuerUrl: "http://x?y",
+                clientId: "",
+                mode: "nope",
+            });
+            assert.ok(!m.includes("secret-but-not-a-key"));
+            assert.match(m, /servers\[0\]\.privateKeyPassword: must not be empty/);
+            assert.match(m, /has 7 invalid input problems/);
+        });
+    });
+
+    it("renderDropIn output equals what the component exports (pure and wired agree)", async () => {
+        const { outputs } = await build(h, "x", { ...minimal(), mode: "structured", distribution: "rke2" });
+        const plan = resolvePlan({ name: "x", owner: OWNER("x"), issuerUrl: ISSUER, clientId: "headlamp", mode: "structured", distribution: "rke2" });
+        assert.strictEqual(outputs.dropIn, renderDropIn(plan));
+        assert.ok(outputs.dropIn.endsWith("kube-apiserver-extra-mount+:\n  - /etc/rancher/rke2/x-authentication-config.yaml:/etc/rancher/rke2/x-authentication-config.yaml:ro\n"));
+    });
+});
