@@ -89,7 +89,7 @@ restart_and_wait() {
 # The API server lines of the journal (or its last lines when none match).
 journal_tail() {
     all=$(journalctl -u "$service" -n 300 --no-pager 2>&1 || true)
-    errs=$(printf "%s\\n" "$all" | grep -iE "apiserver|oidc|authentic|error|fatal|failed" | tail -n "$journal_lines" || true)
+    errs=$(printf "%s\\n" "$all" | grep -iE "apiserver|oidc|authentic|error|fatal|fail" | tail -n "$journal_lines" || true)
     if [ -n "$errs" ]; then printf "%s\\n" "$errs"; else printf "%s\\n" "$all" | tail -n "$journal_lines"; fi
 }
 
@@ -308,7 +308,7 @@ export function wrapScript(script: string, options: WrapOptions): string {
     if (!options.sudo) {
         return `sh -c ${quoted}`;
     }
-    const help = "headlamp-sso: sudo -n sh failed for user $(id -un): sudo wants a password or does not allow sh. Give the user password-less sudo (e.g. \"$(id -un) ALL=(root) NOPASSWD: ALL\" in /etc/sudoers.d/), or connect as root.";
+    const help = "headlamp-sso: sudo -n sh failed for user $(id -un): sudo wants a password or does not allow sh. Give the user password-less sudo (a line $(id -un) ALL=(root) NOPASSWD: ALL in /etc/sudoers.d/), or connect as root.";
     return `sudo -n sh -c : 2>/dev/null || { echo "${help}" >&2; exit 1; }; exec sudo -n sh -c ${quoted}`;
 }
 

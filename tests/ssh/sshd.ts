@@ -199,6 +199,15 @@ export class SshServer {
         return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - started };
     }
 
+    /** Switches the sudo user's rule between NOPASSWD and one that wants a password. */
+    setSudoNoPassword(noPassword: boolean): void {
+        if (!this.sudoUser || !this.sudoersFile) {
+            throw new Error("started without sudoUser");
+        }
+        const rule = noPassword ? `${this.sudoUser} ALL=(root) NOPASSWD: ALL\n` : `${this.sudoUser} ALL=(root) ALL\n`;
+        fs.writeFileSync(this.sudoersFile, `Defaults:${this.sudoUser} !secure_path\n${rule}`, { mode: 0o440 });
+    }
+
     /** sshd's own error log so far. */
     get sshdLog(): string {
         return this.log.join("");
