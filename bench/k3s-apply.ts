@@ -1,0 +1,105 @@
+// Benchmark (not a test): restarts and wall time of K3sOidcApiServer's apply script for a first
+// apply, a no-op re-apply and a change, over a real OpenSSH server on 127.0.0.1 (the test fixture)
+// against the stand-in K3s server. Needs root and openssh-server, like the SSH tests.
+//
+//   npx ts-node bench/k3s-apply.ts            # 5 rounds
+//   ROUNDS=10 RESTART_SECONDS=1 npx ts-node bench/k3s-apply.ts
+//
+// RESTART_SECONDS makes each stand-in `systemctl restart` take that long (a real K3s restart
+// takes 10-30 s); the restarts column is what matters: 1, 0, 1. Exits 1 when a target is missed.
+import * as fs from "fs";
+import * as path from "path";
+import { K3sOidcApiServer, K3sOidcApiServerArgs } from "../components";
+import { MockHarness } from "../tests/harness";
+import { SshServer } from "../tests/ssh/sshd";
+import { StandIns } from "../tests/ssh/stand-ins";
+
+const ROUNDS = Number(process.env.ROUNDS ?? 5);
+const RESTART_SECONDS = Number(process.env.RESTART_SECONDS ?? 0);
+
+/** Targets: restarts exactly; wall time of the SSH round trip plus the script, excluding restart time. */
+const TARGETS = {
+    "first apply": { restarts: 1, maxMs: 3000 },
+    "no-op re-apply": { restarts: 0, maxMs: 1500 },
+    "change": { restarts: 1, maxMs: 3000 },
+} as const;
+type Step = keyof typeof TARGETS;
+
+async function commandsFor(ssh: SshServer, configFile: string, extra: Partial<K3sOidcApiServerArgs>): Promise<{ create: string; update: string }> {
+    const h = await MockHarness.install({ stack: "bench" });
+    new K3sOidcApiServer("oidc-bench", {
+        servers: [{ host: ssh.host, port: ssh.port, privateKey: ssh.privateKey, hostKey: ssh.hostKey }],
+        issuerUrl: "https://auth.example.com/application/o/headlamp/",
+        clientId: "headlamp",
+        configFile,
+        readyTimeoutSeconds: 30 + RESTART_SECONDS,
+        readyPollSeconds: 1,
+        ...extra,
+    });
+    await h.settle();
+    const cmd = h.one("command:remote:Command");
+    return { create: cmd.inputs.create as string, update: cmd.inputs.update as string };
+}
+
+function median(xs: number[]): number {
+    const s = [...xs].sort((a, b) => a - b);
+    return s[Math.floor(s.length / 2)];
+}
+
+async function main(): Promise<void> {
+    const ssh = await SshServer.start();
+    const standIns = new StandIns(ssh.binDir, path.join(ssh.dir, "state"));
+    const results: Record<Step, { ms: number[]; restarts: number[] }> = {
+        "first apply": { ms: [], restarts: [] },
+        "no-op re-apply": { ms: [], restarts: [] },
+        "change": { ms: [], restarts: [] },
+    };
+    try {
+        for (let round = 0; round < ROUNDS; round++) {
+            const dir = path.join(ssh.dir, `round-${round}`, "etc", "rancher", "k3s");
+            fs.mkdirSync(dir, { recursive: true });
+            const configFile = path.join(dir, "config.yaml");
+            fs.writeFileSync(configFile, "kube-apiserver-arg:\n  - audit-log-maxage=30\n");
+            standIns.install({ service: "k3s", configFile, version: "v1.31.4", binary: "k3s", restartSeconds: RESTART_SECONDS });
+            const first = await commandsFor(ssh, configFile, {});
+            const changed = await commandsFor(ssh, configFile, { clientId: "headlamp-2" });
+            const steps: [Step, string][] = [["first apply", first.create], ["no-op re-apply", first.update], ["change", changed.update]];
+            for (const [step, command] of steps) {
+                const before = standIns.state().restarts;
+                const r = ssh.exec(command);
+                if (r.code !== 0) {
+                    throw new Error(`${step} failed (${r.code}): ${r.stderr}`);
+                }
+                results[step].ms.push(r.ms);
+                results[step].restarts.push(standIns.state().restarts - before);
+            }
+        }
+    } finally {
+        await ssh.stop();
+    }
+
+    let missed = 0;
+    console.log(`K3sOidcApiServer apply over SSH to 127.0.0.1, ${ROUNDS} rounds, stand-in restart ${RESTART_SECONDS}s`);
+    console.log("step             restarts  median ms  min ms  max ms  target");
+    for (const step of Object.keys(TARGETS) as Step[]) {
+        const r = results[step];
+        const t = TARGETS[step];
+        const restarts = [...new Set(r.restarts)].join("/");
+        const med = median(r.ms);
+        const budget = t.maxMs + t.restarts * RESTART_SECONDS * 1000;
+        const ok = r.restarts.every((x) => x === t.restarts) && med <= budget;
+        if (!ok) {
+            missed += 1;
+        }
+        console.log(
+            `${step.padEnd(16)} ${restarts.padStart(8)}  ${String(med).padStart(9)}  ${String(Math.min(...r.ms)).padStart(6)}  ${String(Math.max(...r.ms)).padStart(6)}  ` +
+            `${t.restarts} restart(s), <= ${budget} ms ${ok ? "ok" : "MISSED"}`,
+        );
+    }
+    process.exitCode = missed > 0 ? 1 : 0;
+}
+
+main().catch((e: unknown) => {
+    console.error(e);
+    process.exitCode = 1;
+});
