@@ -20,7 +20,10 @@ export { K3S_OIDC_DEFAULTS, K3sAuthConfigApiVersion, K3sDistribution, K3sOidcMod
 
 /** One K3s server node reached over SSH. */
 export interface K3sServer {
-    /** DNS name or IP address of the server. Required. */
+    /**
+     * DNS name or IP address of the server. Required. A plain string also names the server's
+     * command (`<name>-<host>`), so reordering `servers` moves nothing; an Output names it by position.
+     */
     host: pulumi.Input<string>;
     /** SSH port. Default 22. */
     port?: pulumi.Input<number>;
@@ -92,7 +95,8 @@ export interface K3sOidcApiServerArgs {
     /**
      * `flags` (default): `--oidc-*` kube-apiserver args, any Kubernetes version. `structured`: an
      * AuthenticationConfiguration file (Kubernetes 1.30+) that the API server re-reads without a
-     * restart when only it changes.
+     * restart when only it changes (K3s; RKE2's static pod sees the file through a bind mount, so
+     * RKE2 restarts on every change).
      */
     mode?: K3sOidcMode;
     /** AuthenticationConfiguration apiVersion in structured mode: `v1beta1` (default, 1.30+) or `v1` (1.34+). Ignored in flags mode. */

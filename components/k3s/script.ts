@@ -177,7 +177,7 @@ done
 ${structured ? "" : `[ -z "$others" ] || log "warning:$others also set oidc-* args; ours come later and win for single-valued flags"`}
 
 # 2. Stage the new files next to their targets and compare.
-mkdir -p "$dropin_dir"
+mkdir -p -m 0755 "$dropin_dir"
 installs=""
 removes=""
 restart=no
@@ -209,7 +209,7 @@ consider() {
 ${structured ? "" : `minor=0
 `}${authCfg}
 consider "$dropin" ${q(b64(files.dropIn))} 600 yes
-consider "$authcfg" "$authcfg_b64" 600 no
+consider "$authcfg" "$authcfg_b64" 600 ${dist.staticPod ? "yes" : "no"}
 consider "$ca_file" ${files.caFile === undefined ? '""' : q(b64(files.caFile))} 644 yes
 if [ -f "$dropin" ] && [ "$(owner_of "$dropin")" != "$owner" ]; then
     log "taking over $dropin from $(owner_of "$dropin")"

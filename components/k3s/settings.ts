@@ -106,8 +106,8 @@ export const FILE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 export const CONFIG_FILE_PATTERN = /^(\/[A-Za-z0-9._-]+)+\.yaml$/;
 /** A systemd unit name (without `.service`). */
 export const SERVICE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9@._-]{0,127}$/;
-/** `ssh-ed25519 AAAA...` (type and base64; what remote.Command's hostKey takes). */
-export const HOST_KEY_PATTERN = /^(ssh-[a-z0-9-]+|ecdsa-sha2-[a-z0-9-]+|sk-[a-z0-9@.-]+) [A-Za-z0-9+/]+={0,3}$/;
+/** `ssh-ed25519 AAAA... [comment]` (type and base64, as in authorized_keys; what remote.Command's hostKey takes). */
+export const HOST_KEY_PATTERN = /^(ssh-[a-z0-9-]+|ecdsa-sha2-[a-z0-9-]+|sk-[a-z0-9@.-]+) [A-Za-z0-9+/]+={0,3}( \S.*)?$/;
 
 /** One SSH target as the checks see it (plain where known). */
 export interface ServerToCheck {
