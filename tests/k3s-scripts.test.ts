@@ -355,6 +355,31 @@ describe("K3sOidcApiServer scripts over a real SSH server", function () {
         assert.strictEqual(standIns.state().restarts, 2);
     });
 
+    it("a dropped SSH session does not stop the rollback: the server ends with the previous files, ready", async () => {
+        freshServer();
+        ok(run((await commandsFor()).create));
+        const before = read(c.dropIn);
+        standIns.reconfigure({ restartSeconds: 1 });
+        const bad = await commandsFor({ clientId: "fail-readiness" });
+        const client = ssh.spawn(bad.update);
+        const exited = new Promise((resolve) => client.once("exit", resolve));
+        // Wait until the bad restart has begun, then cut the connection.
+        for (let i = 0; i < 100 && standIns.state().restarts < 2; i++) {
+            await new Promise((r) => setTimeout(r, 50));
+        }
+        client.kill("SIGKILL");
+        await exited;
+        assert.ok(!standIns.state().ready, "cut while the bad configuration was starting");
+        for (let i = 0; i < 200 && !(standIns.state().restarts === 3 && standIns.state().ready); i++) {
+            await new Promise((r) => setTimeout(r, 50));
+        }
+        const s = standIns.state();
+        assert.strictEqual(s.restarts, 3, "the rollback restart ran without the SSH session");
+        assert.ok(s.ready);
+        assert.ok(read(c.dropIn).equals(before), "previous drop-in restored byte for byte");
+        assert.ok(s.apiserverArgs?.includes("oidc-client-id=headlamp"));
+    });
+
     it("a non-root user runs everything through sudo -n; files are root-owned", async () => {
         freshServer();
         ssh.setSudoNoPassword(true);

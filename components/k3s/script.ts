@@ -54,12 +54,14 @@ ready_timeout=${plan.readyTimeoutSeconds}
 ready_poll=${plan.readyPollSeconds}
 journal_lines=${K3S_OIDC_DEFAULTS.journalLines}
 
-log() { printf "%s\\n" "headlamp-sso[$name]: $*"; }
-die() { printf "%s\\n" "headlamp-sso[$name]: ERROR: $*" >&2; exit 1; }
+# A dropped SSH session must not stop a change half-way: ignore hang-ups and broken pipes (the
+# output is then lost, the rollback is not), and never fail because a message cannot be written.
+trap "" HUP PIPE
+log() { printf "%s\\n" "headlamp-sso[$name]: $*" 2>/dev/null || true; }
+die() { printf "%s\\n" "headlamp-sso[$name]: ERROR: $*" >&2 2>/dev/null || true; exit 1; }
 tmp_files=""
 cleanup() { for f in $tmp_files; do rm -f "$f"; done; }
 trap cleanup EXIT
-trap "exit 129" HUP
 trap "exit 130" INT
 trap "exit 143" TERM
 

@@ -184,7 +184,17 @@ export class SshServer {
      */
     exec(command: string, user = "root"): SshResult {
         const started = Date.now();
-        const r = spawnSync("ssh", [
+        const r = spawnSync("ssh", [...this.sshArgs(user), command], { encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
+        return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - started };
+    }
+
+    /** Like `exec`, but returns the running ssh client (e.g. to kill it mid-way). */
+    spawn(command: string, user = "root"): ChildProcess {
+        return spawn("ssh", [...this.sshArgs(user), command], { stdio: "ignore" });
+    }
+
+    private sshArgs(user: string): string[] {
+        return [
             "-q",
             "-i", this.privateKeyPath,
             "-p", String(this.port),
@@ -194,9 +204,7 @@ export class SshServer {
             "-o", `UserKnownHostsFile=${path.join(this.dir, "known_hosts")}`,
             "-o", "LogLevel=ERROR",
             `${user}@${this.host}`,
-            command,
-        ], { encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
-        return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - started };
+        ];
     }
 
     /** Switches the sudo user's rule between NOPASSWD and one that wants a password. */
