@@ -159,10 +159,10 @@ export class K3sOidcApiServer extends pulumi.ComponentResource {
         super("headlamp-sso:index:K3sOidcApiServer", name, {}, opts);
         const d = K3S_OIDC_DEFAULTS;
 
-        // Everything the scripts need, resolved once; the owner is this component's URN, so the
-        // delete of an instance that was moved or renamed leaves the files its successor wrote.
-        // The URN as a plain value: an input that depends on this component would make each command
-        // wait for all of the component's children, itself included (a deadlock).
+        // The files' owner is this component's URN, so the delete of an instance that was moved or
+        // renamed leaves the files its successor wrote. It is taken as a plain value: an input that
+        // depends on this component would make each command wait for all of the component's
+        // children, itself included (a deadlock).
         const ownerUrn = pulumi.output(new Promise<string>((resolve) => {
             this.urn.apply((urn) => {
                 resolve(urn);
