@@ -3,3 +3,4 @@
 export * from "./validation";
 export * from "./authentik-oidc-app";
 export * from "./k3s-oidc-api-server";
+export * from "./headlamp-release";

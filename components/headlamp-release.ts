@@ -1,0 +1,244 @@
+// HeadlampRelease: Headlamp from its official Helm chart, with OIDC settings from a Kubernetes
+// Secret (never Helm values), RBAC for OIDC users and groups, and an ingress with TLS. Resource
+// wiring only; defaults, checks and rendering live in ./headlamp/settings.ts.
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import {
+    CHART_NAME,
+    HEADLAMP_DEFAULTS,
+    ROLE_FOR,
+    checksumOf,
+    defaultCallbackUrl,
+    noRbacWarning,
+    renderSecretData,
+    renderSubjects,
+    renderValues,
+    urlFor,
+    validateHeadlampArgs,
+} from "./headlamp/settings";
+
+export { HEADLAMP_DEFAULTS, CHECKSUM_ANNOTATION, SECRET_KEYS } from "./headlamp/settings";
+
+/** TLS of Headlamp's ingress. */
+export interface HeadlampTlsArgs {
+    /** Name of the Secret (in the release's namespace) that holds the certificate, e.g. `headlamp-tls`. */
+    secretName: pulumi.Input<string>;
+    /**
+     * cert-manager ClusterIssuer that issues that certificate; adds the
+     * `cert-manager.io/cluster-issuer` ingress annotation. Default none (empty string also means
+     * none): you manage the Secret yourself.
+     */
+    clusterIssuer?: pulumi.Input<string>;
+}
+
+/** The OIDC client Headlamp logs users in with (usually AuthentikOidcApp's outputs). */
+export interface HeadlampOidcArgs {
+    /** OAuth2 client id. Required. */
+    clientId: pulumi.Input<string>;
+    /**
+     * OAuth2 client secret. Required; treated as a secret all the way: it only goes into the
+     * Kubernetes Secret, never into Helm values or the Deployment.
+     */
+    clientSecret: pulumi.Input<string>;
+    /** OIDC issuer URL (https), exactly as the API server trusts it. Required. */
+    issuerUrl: pulumi.Input<string>;
+    /**
+     * Scopes Headlamp requests besides `openid` (which it always adds). Default `profile`, `email`,
+     * `offline_access`: `profile` carries the groups, `offline_access` gives refresh tokens.
+     */
+    scopes?: pulumi.Input<pulumi.Input<string>[]>;
+    /**
+     * Where the issuer sends the browser back. Default `https://<host>/oidc-callback`; must be on
+     * `host` and end in `/oidc-callback`, and be one of the client's redirect URIs.
+     */
+    callbackUrl?: pulumi.Input<string>;
+    /** Use PKCE in the authorization code flow. Default false (confidential client with a secret). */
+    usePkce?: pulumi.Input<boolean>;
+}
+
+/** OIDC users and groups bound to one ClusterRole. */
+export interface HeadlampSubjectsArgs {
+    /**
+     * Usernames as the API server sees them without its username prefix (with the default `email`
+     * username claim: email addresses). Default none. Plain, so bindings are known when planning.
+     */
+    users?: string[];
+    /** OIDC group names without the groups prefix (e.g. Authentik group names). Default none. */
+    groups?: string[];
+}
+
+/** Arguments of {@link HeadlampRelease}. */
+export interface HeadlampReleaseArgs {
+    /** Namespace of the Secret and the release. Default `headlamp`. */
+    namespace?: pulumi.Input<string>;
+    /** Create the namespace. Default true; false when it exists already (it is then not managed). */
+    createNamespace?: boolean;
+    /** Helm release name (at most 53 characters); also prefixes the chart's objects. Default `headlamp`. */
+    releaseName?: string;
+    /**
+     * Headlamp chart version. Default `0.45.0`. At least 0.43 (the first whose externalSecret mode
+     * loads `OIDC_SCOPES`, `hasScopes`), and not 0.40.1 (crash-loops). Plain, so it can be checked.
+     */
+    chartVersion?: string;
+    /** Chart repository. Default `https://kubernetes-sigs.github.io/headlamp/` (the old headlamp-k8s.github.io one is gone). */
+    repositoryUrl?: pulumi.Input<string>;
+    /** DNS name Headlamp is served on, e.g. `headlamp.example.com`. Required. */
+    host: pulumi.Input<string>;
+    /** Ingress class. Default `traefik` (what K3s ships). */
+    ingressClassName?: pulumi.Input<string>;
+    /** TLS of the ingress. Default none (no `tls` section: the ingress controller's default certificate). */
+    tls?: HeadlampTlsArgs;
+    /** The OIDC client. Required. */
+    oidc: HeadlampOidcArgs;
+    /** Users and groups bound to `cluster-admin`. Default none. */
+    admins?: HeadlampSubjectsArgs;
+    /** Users and groups bound to `view` (read-only, no Secrets). Default none. */
+    viewers?: HeadlampSubjectsArgs;
+    /**
+     * Prefix the API server puts before usernames (K3sOidcApiServer's `usernamePrefix`). Default
+     * `""`; must match the API server, or the user bindings match nobody.
+     */
+    usernamePrefix?: pulumi.Input<string>;
+    /**
+     * Prefix the API server puts before group names (K3sOidcApiServer's `groupsPrefix`). Default
+     * `oidc:`; must match the API server, or the group bindings match nobody.
+     */
+    groupsPrefix?: pulumi.Input<string>;
+    /**
+     * Headlamp's container resources. Default 100m CPU and 128Mi memory, as requests and limits
+     * (the chart's default is none).
+     */
+    resources?: pulumi.Input<{ [key: string]: unknown }>;
+    /**
+     * Extra chart values for what this component does not model (e.g. `nodeSelector`), deep-merged
+     * last; lists replace lists. Plain object so it can be checked before anything is created: it
+     * may not set `replicaCount` above 1, `clusterRoleBinding.create`, `config.oidc`, `OIDC_*` env
+     * entries or the checksum annotation. Default none.
+     */
+    values?: { [key: string]: unknown };
+}
+
+/**
+ * Headlamp from the official chart. Creates the namespace (optional), a Secret with the chart's
+ * OIDC env keys loaded through `config.oidc.externalSecret`, ClusterRoleBindings from OIDC users
+ * and groups to `cluster-admin` and `view`, and the Helm release (one replica, no service-account
+ * cluster-admin binding, ingress with TLS, a checksum of the Secret in `podAnnotations`).
+ */
+export class HeadlampRelease extends pulumi.ComponentResource {
+    /** Headlamp's URL, `https://<host>/`. */
+    public readonly url: pulumi.Output<string>;
+    /** Namespace of the release. */
+    public readonly namespace: pulumi.Output<string>;
+    /** The Helm release's name. */
+    public readonly releaseName: pulumi.Output<string>;
+    /** Name of the Secret with the OIDC settings. */
+    public readonly secretName: pulumi.Output<string>;
+    /** Helm's status of the release (e.g. `deployed`). */
+    public readonly status: pulumi.Output<string>;
+
+    constructor(name: string, args: HeadlampReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
+        validateHeadlampArgs(args).throwIfAny(`HeadlampRelease "${name}"`);
+        super("headlamp-sso:index:HeadlampRelease", name, {}, opts);
+        const parent = { parent: this };
+        const d = HEADLAMP_DEFAULTS;
+
+        const admins = { users: args.admins?.users ?? [], groups: args.admins?.groups ?? [] };
+        const viewers = { users: args.viewers?.users ?? [], groups: args.viewers?.groups ?? [] };
+        const warning = noRbacWarning(admins.users.length + admins.groups.length, viewers.users.length + viewers.groups.length);
+        if (warning) {
+            void pulumi.log.warn(warning, this);
+        }
+
+        const releaseName = args.releaseName ?? d.releaseName;
+        const secretName = `${releaseName}-oidc`;
+        const host = pulumi.output(args.host);
+
+        let namespace: pulumi.Output<string>;
+        if (args.createNamespace ?? d.createNamespace) {
+            const ns = new k8s.core.v1.Namespace(`${name}-namespace`, {
+                metadata: { name: args.namespace ?? d.namespace },
+            }, parent);
+            namespace = ns.metadata.name;
+        } else {
+            namespace = pulumi.output(args.namespace ?? d.namespace);
+        }
+
+        const oidc = args.oidc;
+        const data = pulumi.all([
+            oidc.clientId,
+            pulumi.secret(oidc.clientSecret),
+            oidc.issuerUrl,
+            oidc.scopes ?? d.scopes,
+            oidc.callbackUrl ?? host.apply(defaultCallbackUrl),
+            oidc.usePkce ?? d.usePkce,
+        ]).apply(([clientId, clientSecret, issuerUrl, scopes, callbackUrl, usePkce]) =>
+            renderSecretData({ clientId, clientSecret, issuerUrl, scopes, callbackUrl, usePkce }));
+
+        const secret = new k8s.core.v1.Secret(`${name}-oidc`, {
+            metadata: { name: secretName, namespace },
+            type: "Opaque",
+            // Secret from input to sink: clientSecret is wrapped above, and the whole map stays secret.
+            stringData: pulumi.secret(data),
+        }, parent);
+
+        // The checksum is derived from the secret data, so Pulumi marks it secret. It is unwrapped on
+        // purpose: a sha256 over the values (one of them a high-entropy client secret) reveals
+        // nothing usable, and a secret anywhere in the Helm values would make all of them secret and
+        // hide every values diff in `pulumi preview`.
+        const checksum = pulumi.unsecret(data.apply(checksumOf));
+
+        const bindings: k8s.rbac.v1.ClusterRoleBinding[] = [];
+        const prefixes = pulumi.all([args.usernamePrefix ?? d.usernamePrefix, args.groupsPrefix ?? d.groupsPrefix]);
+        for (const [role, subjects] of [["admins", admins], ["viewers", viewers]] as const) {
+            if (subjects.users.length + subjects.groups.length === 0) {
+                continue;
+            }
+            bindings.push(new k8s.rbac.v1.ClusterRoleBinding(`${name}-${role}`, {
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: ROLE_FOR[role] },
+                subjects: prefixes.apply(([u, g]) => renderSubjects(subjects.users, subjects.groups, u, g)),
+            }, parent));
+        }
+
+        const tls = args.tls;
+        const values = pulumi.all([
+            host,
+            args.ingressClassName ?? d.ingressClassName,
+            tls?.secretName,
+            tls?.clusterIssuer,
+            args.resources ?? d.resources,
+            checksum,
+        ]).apply(([h, ingressClassName, tlsSecretName, clusterIssuer, resources, sum]) => renderValues({
+            secretName,
+            host: h,
+            ingressClassName,
+            tlsSecretName,
+            clusterIssuer,
+            resources,
+            checksum: sum,
+            values: args.values,
+        }));
+
+        const release = new k8s.helm.v3.Release(`${name}-release`, {
+            name: releaseName,
+            chart: CHART_NAME,
+            version: args.chartVersion ?? d.chartVersion,
+            repositoryOpts: { repo: args.repositoryUrl ?? d.repositoryUrl },
+            namespace,
+            createNamespace: false,
+            values,
+        }, { ...parent, dependsOn: [secret] });
+
+        this.url = host.apply(urlFor);
+        this.namespace = namespace;
+        this.releaseName = release.name;
+        this.secretName = secret.metadata.name;
+        this.status = release.status.apply((s) => s?.status ?? "");
+        this.registerOutputs({
+            url: this.url,
+            namespace: this.namespace,
+            releaseName: this.releaseName,
+            secretName: this.secretName,
+            status: this.status,
+        });
+    }
+}

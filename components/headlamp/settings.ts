@@ -1,0 +1,472 @@
+// Pure settings of HeadlampRelease: defaults, validation of the args, the OIDC Secret's data, its
+// checksum, the Helm values and the RBAC subjects. No resources here;
+// components/headlamp-release.ts wires them, and tests/headlamp-settings.test.ts checks them
+// without mocks.
+import { createHash } from "crypto";
+import {
+    Problems,
+    checkDnsName,
+    checkHttpsUrl,
+    checkK8sName,
+    checkNoWhitespace,
+    checkNonEmpty,
+    known,
+    knownList,
+    show,
+} from "../validation";
+
+/** Defaults of HeadlampRelease, in one place for the code, the docs and the tests. */
+export const HEADLAMP_DEFAULTS = {
+    namespace: "headlamp",
+    createNamespace: true,
+    releaseName: "headlamp",
+    chartVersion: "0.45.0",
+    repositoryUrl: "https://kubernetes-sigs.github.io/headlamp/",
+    ingressClassName: "traefik",
+    scopes: ["profile", "email", "offline_access"] as string[],
+    callbackPath: "/oidc-callback",
+    usePkce: false,
+    usernamePrefix: "",
+    groupsPrefix: "oidc:",
+    resources: {
+        requests: { cpu: "100m", memory: "128Mi" },
+        limits: { cpu: "100m", memory: "128Mi" },
+    },
+} as const;
+
+/** The chart's name in its repository. */
+export const CHART_NAME = "headlamp";
+/** The pod annotation whose value changes whenever the OIDC Secret's data changes. */
+export const CHECKSUM_ANNOTATION = "checksum/oidc-secret";
+/** First chart version whose `config.oidc.externalSecret` knows `hasScopes`. */
+export const MIN_CHART_VERSION = "0.43.0";
+/** Chart versions known to be broken (0.40.1 crash-loops). */
+export const BROKEN_CHART_VERSIONS: readonly string[] = ["0.40.1"];
+/** The ClusterRoles that admins and viewers are bound to. */
+export const ROLE_FOR = { admins: "cluster-admin", viewers: "view" } as const;
+
+/** Secret keys the chart's `externalSecret` mode loads with `envFrom` (Headlamp's env names). */
+export const SECRET_KEYS = {
+    clientId: "OIDC_CLIENT_ID",
+    clientSecret: "OIDC_CLIENT_SECRET",
+    issuerUrl: "OIDC_ISSUER_URL",
+    scopes: "OIDC_SCOPES",
+    callbackUrl: "OIDC_CALLBACK_URL",
+    usePkce: "OIDC_USE_PKCE",
+} as const;
+
+/** `headlamp.example.com` -> `https://headlamp.example.com/oidc-callback`. */
+export function defaultCallbackUrl(host: string): string {
+    return `https://${host}${HEADLAMP_DEFAULTS.callbackPath}`;
+}
+
+/** `headlamp.example.com` -> `https://headlamp.example.com/`. */
+export function urlFor(host: string): string {
+    return `https://${host}/`;
+}
+
+/** `major.minor.patch[-pre]` as numbers, or undefined when it is not such a version. */
+export function parseVersion(version: string): [number, number, number] | undefined {
+    const m = /^v?(\d+)\.(\d+)\.(\d+)(?:[-+][0-9A-Za-z.-]+)?$/.exec(version);
+    return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
+}
+
+function compareVersions(a: [number, number, number], b: [number, number, number]): number {
+    for (let i = 0; i < 3; i++) {
+        if (a[i] !== b[i]) {
+            return a[i] - b[i];
+        }
+    }
+    return 0;
+}
+
+/** The RBAC subjects of one role, as the args give them (plain: they decide which bindings exist). */
+export interface SubjectsToCheck {
+    users?: unknown;
+    groups?: unknown;
+}
+
+/** The args as `validateHeadlampArgs` sees them (plain where known, Outputs are taken as given). */
+export interface HeadlampArgsToCheck {
+    namespace?: unknown;
+    createNamespace?: unknown;
+    releaseName?: unknown;
+    chartVersion?: unknown;
+    repositoryUrl?: unknown;
+    host?: unknown;
+    ingressClassName?: unknown;
+    tls?: { secretName?: unknown; clusterIssuer?: unknown };
+    oidc?: {
+        clientId?: unknown;
+        clientSecret?: unknown;
+        issuerUrl?: unknown;
+        scopes?: unknown;
+        callbackUrl?: unknown;
+        usePkce?: unknown;
+    };
+    admins?: SubjectsToCheck;
+    viewers?: SubjectsToCheck;
+    usernamePrefix?: unknown;
+    groupsPrefix?: unknown;
+    resources?: unknown;
+    values?: unknown;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+        return false;
+    }
+    const proto = Object.getPrototypeOf(value) as unknown;
+    return proto === Object.prototype || proto === null;
+}
+
+/**
+ * Deep-merges `override` into `base`: plain objects merge key by key, everything else (arrays,
+ * scalars, Outputs) in `override` replaces the value in `base`. Neither input is changed.
+ */
+export function deepMerge(base: Record<string, unknown>, override: Record<string, unknown> | undefined): Record<string, unknown> {
+    const out: Record<string, unknown> = { ...base };
+    for (const [key, value] of Object.entries(override ?? {})) {
+        const current = out[key];
+        out[key] = isPlainObject(current) && isPlainObject(value) ? deepMerge(current, value) : value;
+    }
+    return out;
+}
+
+function checkChartVersion(problems: Problems, value: string | undefined): void {
+    if (value === undefined) {
+        return;
+    }
+    const v = parseVersion(value);
+    if (!v) {
+        problems.add("chartVersion", `${show(value)} is not a chart version; give one such as ${show(HEADLAMP_DEFAULTS.chartVersion)}.`);
+        return;
+    }
+    if (BROKEN_CHART_VERSIONS.includes(value.replace(/^v/, ""))) {
+        problems.add("chartVersion", `${show(value)} crash-loops; use ${show(HEADLAMP_DEFAULTS.chartVersion)}.`);
+    } else if (compareVersions(v, parseVersion(MIN_CHART_VERSION)!) < 0) {
+        problems.add(
+            "chartVersion",
+            `${show(value)} is older than ${MIN_CHART_VERSION}, whose config.oidc.externalSecret is the first to load OIDC_SCOPES (hasScopes); use ${show(HEADLAMP_DEFAULTS.chartVersion)}.`,
+        );
+    }
+}
+
+function checkString(problems: Problems, field: string, value: unknown, hint: string): string | undefined {
+    if (value === undefined || value === null) {
+        return undefined;
+    }
+    const plain = known(value as string);
+    if (plain === undefined) {
+        return undefined;
+    }
+    if (typeof plain !== "string") {
+        problems.add(field, `must be a string; ${hint}.`);
+        return undefined;
+    }
+    return plain;
+}
+
+function checkNames(problems: Problems, field: string, value: unknown, what: string): void {
+    if (value === undefined || value === null) {
+        return;
+    }
+    if (!Array.isArray(value)) {
+        problems.add(field, `must be a list of ${what} names, e.g. ["alice@example.com"].`);
+        return;
+    }
+    const list = knownList(value as string[]) ?? [];
+    list.forEach((name, i) => {
+        if (name === undefined) {
+            return;
+        }
+        if (typeof name !== "string") {
+            problems.add(`${field}[${i}]`, `must be a ${what} name (a string).`);
+            return;
+        }
+        checkNonEmpty(problems, `${field}[${i}]`, name, `give the ${what}'s name as the API server sees it, or remove the entry`);
+    });
+}
+
+/** Checks every arg of HeadlampRelease and returns all problems (none when the args are fine). */
+export function validateHeadlampArgs(args: HeadlampArgsToCheck | undefined): Problems {
+    const problems = new Problems();
+    if (!args) {
+        problems.add("args", 'are required; give at least host and oidc {clientId, clientSecret, issuerUrl}.');
+        return problems;
+    }
+
+    checkK8sName(problems, "namespace", checkString(problems, "namespace", args.namespace, 'e.g. "headlamp"'));
+    const releaseName = checkString(problems, "releaseName", args.releaseName, 'e.g. "headlamp"');
+    checkK8sName(problems, "releaseName", releaseName);
+    if (releaseName !== undefined && releaseName.length > 53) {
+        problems.add("releaseName", `${show(releaseName)} is longer than Helm's 53 characters; shorten it.`);
+    }
+    if (args.createNamespace !== undefined && typeof args.createNamespace !== "boolean") {
+        problems.add("createNamespace", `${show(args.createNamespace)} must be true or false.`);
+    }
+    checkChartVersion(problems, checkString(problems, "chartVersion", args.chartVersion, `e.g. ${show(HEADLAMP_DEFAULTS.chartVersion)}`));
+    checkHttpsUrl(problems, "repositoryUrl", checkString(problems, "repositoryUrl", args.repositoryUrl, "the chart repository URL"), HEADLAMP_DEFAULTS.repositoryUrl);
+
+    let host: string | undefined;
+    if (args.host === undefined || args.host === null) {
+        problems.add("host", 'is required; give the DNS name Headlamp is served on, e.g. "headlamp.example.com".');
+    } else {
+        host = checkString(problems, "host", args.host, 'e.g. "headlamp.example.com"');
+        const before = problems.list.length;
+        checkDnsName(problems, "host", host, "headlamp.example.com");
+        if (problems.list.length > before) {
+            host = undefined;
+        }
+    }
+    const ingressClassName = checkString(problems, "ingressClassName", args.ingressClassName, 'e.g. "traefik"');
+    checkNonEmpty(problems, "ingressClassName", ingressClassName, 'give the ingress class, e.g. "traefik", or leave it unset');
+    checkNoWhitespace(problems, "ingressClassName", ingressClassName);
+
+    if (args.tls !== undefined && args.tls !== null) {
+        checkK8sName(problems, "tls.secretName", checkString(problems, "tls.secretName", args.tls.secretName, 'e.g. "headlamp-tls"'));
+        const issuer = checkString(problems, "tls.clusterIssuer", args.tls.clusterIssuer, 'e.g. "letsencrypt"');
+        if (issuer !== undefined && issuer !== "") {
+            checkK8sName(problems, "tls.clusterIssuer", issuer);
+        }
+    }
+
+    const oidc = args.oidc;
+    if (oidc === undefined || oidc === null) {
+        problems.add("oidc", "is required; give clientId, clientSecret and issuerUrl (e.g. from AuthentikOidcApp's outputs).");
+    } else {
+        for (const field of ["clientId", "clientSecret", "issuerUrl"] as const) {
+            if (oidc[field] === undefined || oidc[field] === null) {
+                problems.add(`oidc.${field}`, "is required; pass it from AuthentikOidcApp's output of the same name.");
+            }
+        }
+        const clientId = checkString(problems, "oidc.clientId", oidc.clientId, "the OAuth2 client id");
+        checkNonEmpty(problems, "oidc.clientId", clientId, "give the OAuth2 client id");
+        // The secret is only checked for presence and emptiness; its value is never quoted.
+        const secret = known(oidc.clientSecret as string | undefined);
+        if (typeof secret === "string" && secret.trim() === "") {
+            problems.add("oidc.clientSecret", "must not be empty; pass AuthentikOidcApp's clientSecret output.");
+        }
+        checkHttpsUrl(problems, "oidc.issuerUrl", checkString(problems, "oidc.issuerUrl", oidc.issuerUrl, "the OIDC issuer URL"), "https://auth.example.com/application/o/headlamp/");
+        if (oidc.scopes !== undefined && oidc.scopes !== null) {
+            if (!Array.isArray(oidc.scopes) && known(oidc.scopes as string[]) !== undefined) {
+                problems.add("oidc.scopes", `must be a list of scope names, e.g. ${show(HEADLAMP_DEFAULTS.scopes)}.`);
+            } else {
+                (knownList(oidc.scopes as string[]) ?? []).forEach((scope, i) => {
+                    if (scope === undefined) {
+                        return;
+                    }
+                    if (typeof scope !== "string" || !/^[\x21\x23-\x2b\x2d-\x5b\x5d-\x7e]+$/.test(scope)) {
+                        problems.add(`oidc.scopes[${i}]`, `${show(scope)} is not a scope name (non-empty, no spaces, commas or quotes); e.g. "profile".`);
+                    }
+                });
+            }
+        }
+        const callback = checkString(problems, "oidc.callbackUrl", oidc.callbackUrl, "e.g. https://<host>/oidc-callback");
+        const url = checkHttpsUrl(problems, "oidc.callbackUrl", callback, host ? defaultCallbackUrl(host) : "https://headlamp.example.com/oidc-callback");
+        if (url && host !== undefined && (url.hostname !== host || url.port !== "")) {
+            problems.add(
+                "oidc.callbackUrl",
+                `${show(callback)} is not on host ${show(host)}: Headlamp receives the callback itself; use ${show(defaultCallbackUrl(host))} or leave it unset.`,
+            );
+        }
+        if (url && !url.pathname.endsWith(HEADLAMP_DEFAULTS.callbackPath)) {
+            problems.add("oidc.callbackUrl", `${show(callback)} must end in "${HEADLAMP_DEFAULTS.callbackPath}", the path Headlamp serves the callback on.`);
+        }
+        if (oidc.usePkce !== undefined && known(oidc.usePkce as boolean) !== undefined && typeof oidc.usePkce !== "boolean") {
+            problems.add("oidc.usePkce", `${show(oidc.usePkce)} must be true or false.`);
+        }
+    }
+
+    for (const role of ["admins", "viewers"] as const) {
+        const subjects = args[role];
+        if (subjects === undefined || subjects === null) {
+            continue;
+        }
+        checkNames(problems, `${role}.users`, subjects.users, "user");
+        checkNames(problems, `${role}.groups`, subjects.groups, "group");
+    }
+    for (const field of ["usernamePrefix", "groupsPrefix"] as const) {
+        checkNoWhitespace(problems, field, checkString(problems, field, args[field], 'e.g. "oidc:"'));
+    }
+
+    if (args.resources !== undefined && args.resources !== null && !isPlainObject(args.resources) && known(args.resources) !== undefined) {
+        problems.add("resources", 'must be an object like {requests: {cpu: "100m", memory: "128Mi"}, limits: {...}}.');
+    }
+    if (args.values !== undefined && args.values !== null) {
+        if (!isPlainObject(args.values)) {
+            problems.add("values", "must be a plain object of chart values (known when the program runs, so it can be checked before anything is created).");
+        } else {
+            checkUserValues(problems, args.values);
+        }
+    }
+    return problems;
+}
+
+function at(values: Record<string, unknown>, path: string): unknown {
+    let cur: unknown = values;
+    for (const part of path.split(".")) {
+        if (!isPlainObject(cur)) {
+            return undefined;
+        }
+        cur = cur[part];
+    }
+    return cur;
+}
+
+/**
+ * Checks the extra chart values against the invariants this component protects. They are merged
+ * last, so without these checks they could undo what the component guarantees:
+ * - `replicaCount` above 1 (or autoscaling): login state and refresh tokens live in one pod's memory;
+ * - `clusterRoleBinding.create: true`: would bind Headlamp's service account to cluster-admin, so
+ *   the dashboard could act beyond what each user's own token allows;
+ * - anything under `config.oidc`, or `OIDC_*` entries in `env`: the client secret would land in Helm
+ *   values or a plain env value (upstream issue #2022); use the `oidc` arg instead;
+ * - the checksum pod annotation: it is what restarts Headlamp when the Secret changes.
+ */
+export function checkUserValues(problems: Problems, values: Record<string, unknown>): void {
+    const replicas = known(at(values, "replicaCount") as number | undefined);
+    if (replicas !== undefined && (typeof replicas !== "number" || !Number.isInteger(replicas) || replicas < 0 || replicas > 1)) {
+        problems.add(
+            "values.replicaCount",
+            `${show(replicas)} is not allowed: Headlamp keeps login state and refresh tokens in the pod's memory, so more than one replica breaks login; use 1 (or 0 to stop it).`,
+        );
+    }
+    if (known(at(values, "autoscaling.enabled") as boolean | undefined) === true) {
+        problems.add("values.autoscaling.enabled", "true would run more than one replica, which breaks login (state lives in the pod); remove it.");
+    }
+    const crb = known(at(values, "clusterRoleBinding.create") as boolean | undefined);
+    if (crb !== undefined && crb !== false) {
+        problems.add(
+            "values.clusterRoleBinding.create",
+            `${show(crb)} would bind Headlamp's service account to cluster-admin; with OIDC each user acts with their own token, so grant access with admins/viewers instead.`,
+        );
+    }
+    const oidc = at(values, "config.oidc");
+    if (oidc !== undefined) {
+        problems.add(
+            "values.config.oidc",
+            "must not be set: this component loads OIDC settings from its own Secret (externalSecret), and chart OIDC values would put the client secret into Helm values or a plain env value; use the oidc arg.",
+        );
+    }
+    const env = known(values.env as unknown[] | undefined);
+    if (Array.isArray(env)) {
+        env.forEach((entry, i) => {
+            const name = isPlainObject(entry) ? known(entry.name as string | undefined) : undefined;
+            if (typeof name === "string" && name.startsWith("OIDC_")) {
+                problems.add(`values.env[${i}]`, `${show(name)} must not be set in values (it would be a plain env value or override the Secret); use the oidc arg.`);
+            }
+        });
+    }
+    if (at(values, `podAnnotations.${CHECKSUM_ANNOTATION}`) !== undefined) {
+        problems.add(`values.podAnnotations["${CHECKSUM_ANNOTATION}"]`, "is set by this component (it restarts Headlamp when the OIDC Secret changes); remove it.");
+    }
+}
+
+/** Resolved OIDC settings, as the Secret holds them. */
+export interface OidcSettings {
+    clientId: string;
+    clientSecret: string;
+    issuerUrl: string;
+    scopes: readonly string[];
+    callbackUrl: string;
+    usePkce: boolean;
+}
+
+/** The Secret's data: Headlamp's env names to values, loaded by the chart with `envFrom`. */
+export function renderSecretData(oidc: OidcSettings): Record<string, string> {
+    const data: Record<string, string> = {
+        [SECRET_KEYS.clientId]: oidc.clientId,
+        [SECRET_KEYS.clientSecret]: oidc.clientSecret,
+        [SECRET_KEYS.issuerUrl]: oidc.issuerUrl,
+        // Headlamp splits on commas and always adds openid itself.
+        [SECRET_KEYS.scopes]: oidc.scopes.join(","),
+    };
+    if (oidc.callbackUrl) {
+        data[SECRET_KEYS.callbackUrl] = oidc.callbackUrl;
+    }
+    if (oidc.usePkce) {
+        data[SECRET_KEYS.usePkce] = "true";
+    }
+    return data;
+}
+
+/**
+ * sha256 (hex) over every key and value of the Secret's data, in key order. A one-way hash of a
+ * high-entropy client secret plus the other values reveals nothing usable, and it changes whenever
+ * any value changes, so it can go into a pod annotation to restart Headlamp.
+ */
+export function checksumOf(data: Record<string, string>): string {
+    const canonical = JSON.stringify(Object.keys(data).sort().map((k) => [k, data[k]]));
+    return createHash("sha256").update(canonical, "utf8").digest("hex");
+}
+
+/** Everything `renderValues` needs, resolved. */
+export interface ValuesSettings {
+    secretName: string;
+    host: string;
+    ingressClassName: string;
+    tlsSecretName?: string;
+    clusterIssuer?: string;
+    resources: Record<string, unknown>;
+    checksum: string;
+    values?: Record<string, unknown>;
+}
+
+/**
+ * The chart values: OIDC from the external Secret (no OIDC value of its own), no cluster-admin
+ * binding for the service account, one replica, the ingress with TLS, resources, the checksum
+ * annotation, then the user's `values` deep-merged last (arrays replaced).
+ */
+export function renderValues(s: ValuesSettings): Record<string, unknown> {
+    const annotations: Record<string, string> = {};
+    if (s.clusterIssuer) {
+        annotations["cert-manager.io/cluster-issuer"] = s.clusterIssuer;
+    }
+    const ingress: Record<string, unknown> = {
+        enabled: true,
+        ingressClassName: s.ingressClassName,
+        annotations,
+        hosts: [{ host: s.host, paths: [{ path: "/", type: "Prefix" }] }],
+    };
+    if (s.tlsSecretName) {
+        ingress.tls = [{ secretName: s.tlsSecretName, hosts: [s.host] }];
+    }
+    const base: Record<string, unknown> = {
+        replicaCount: 1,
+        config: {
+            oidc: {
+                externalSecret: { enabled: true, name: s.secretName, hasScopes: true },
+            },
+        },
+        clusterRoleBinding: { create: false },
+        ingress,
+        resources: s.resources,
+        podAnnotations: { [CHECKSUM_ANNOTATION]: s.checksum },
+    };
+    return deepMerge(base, s.values);
+}
+
+/** One RBAC subject. */
+export interface Subject {
+    kind: string;
+    name: string;
+    apiGroup: string;
+}
+
+/** Users (with the API server's username prefix) and groups (with its groups prefix) as subjects. */
+export function renderSubjects(users: readonly string[], groups: readonly string[], usernamePrefix: string, groupsPrefix: string): Subject[] {
+    const apiGroup = "rbac.authorization.k8s.io";
+    return [
+        ...users.map((u) => ({ kind: "User", name: `${usernamePrefix}${u}`, apiGroup })),
+        ...groups.map((g) => ({ kind: "Group", name: `${groupsPrefix}${g}`, apiGroup })),
+    ];
+}
+
+/** The warning when nobody is granted anything, or undefined. */
+export function noRbacWarning(admins: number, viewers: number): string | undefined {
+    if (admins > 0 || viewers > 0) {
+        return undefined;
+    }
+    return "no admins and no viewers: nobody can act in the Headlamp dashboard until RBAC is granted to OIDC users or groups elsewhere (set admins or viewers to bind cluster-admin or view).";
+}
