@@ -226,7 +226,7 @@ export class HeadlampRelease extends pulumi.ComponentResource {
             namespace,
             createNamespace: false,
             values,
-        }, { ...parent, dependsOn: [secret] });
+        }, { ...parent, dependsOn: releaseDependsOn(secret, opts?.dependsOn) });
 
         this.url = host.apply(urlFor);
         this.namespace = namespace;
@@ -241,4 +241,17 @@ export class HeadlampRelease extends pulumi.ComponentResource {
             status: this.status,
         });
     }
+}
+
+/**
+ * The release waits for its Secret and, explicitly, for whatever the component was told to depend
+ * on (the program passes K3sOidcApiServer: Headlamp's logins only work once the API server trusts
+ * the issuer). Children do not inherit a component's `dependsOn`; they only wait for its URN, so
+ * this states the order instead of relying on that.
+ */
+function releaseDependsOn(secret: pulumi.Resource, extra: pulumi.ComponentResourceOptions["dependsOn"]): pulumi.Input<pulumi.Input<pulumi.Resource>[]> {
+    if (extra === undefined) {
+        return [secret];
+    }
+    return pulumi.output(extra).apply((d) => [secret, ...(Array.isArray(d) ? d : [d])]);
 }
