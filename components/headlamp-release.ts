@@ -96,7 +96,8 @@ export interface HeadlampReleaseArgs {
     viewers?: HeadlampSubjectsArgs;
     /**
      * Prefix the API server puts before usernames (K3sOidcApiServer's `usernamePrefix`). Default
-     * `""`; must match the API server, or the user bindings match nobody.
+     * `""` (`-` also means none, as for kube-apiserver); must match the API server, or the user
+     * bindings match nobody.
      */
     usernamePrefix?: pulumi.Input<string>;
     /**

@@ -291,6 +291,7 @@ describe("HeadlampRelease settings (pure)", () => {
                 { kind: "Group", name: "oidc:ops", apiGroup: "rbac.authorization.k8s.io" },
             ]);
             assert.deepStrictEqual(renderSubjects(["bob"], [], "authentik:", "")[0].name, "authentik:bob");
+            assert.deepStrictEqual(renderSubjects(["bob"], ["g"], "-", "-").map((x) => x.name), ["bob", "g"], '"-" means no prefix, as for kube-apiserver');
         });
 
         it("warns only when nobody is granted anything", () => {

@@ -454,12 +454,19 @@ export interface Subject {
     apiGroup: string;
 }
 
+/** A prefix as the API server applies it: `-` (kube-apiserver's "no prefix") means none, as in K3sOidcApiServer. */
+export function effectivePrefix(prefix: string): string {
+    return prefix === "-" ? "" : prefix;
+}
+
 /** Users (with the API server's username prefix) and groups (with its groups prefix) as subjects. */
 export function renderSubjects(users: readonly string[], groups: readonly string[], usernamePrefix: string, groupsPrefix: string): Subject[] {
     const apiGroup = "rbac.authorization.k8s.io";
+    const u = effectivePrefix(usernamePrefix);
+    const g = effectivePrefix(groupsPrefix);
     return [
-        ...users.map((u) => ({ kind: "User", name: `${usernamePrefix}${u}`, apiGroup })),
-        ...groups.map((g) => ({ kind: "Group", name: `${groupsPrefix}${g}`, apiGroup })),
+        ...users.map((name) => ({ kind: "User", name: `${u}${name}`, apiGroup })),
+        ...groups.map((name) => ({ kind: "Group", name: `${g}${name}`, apiGroup })),
     ];
 }
 
