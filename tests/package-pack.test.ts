@@ -1,0 +1,336 @@
+// `npm install headlamp-sso` for real: `npm pack` this repository (prepack builds the SDK and the
+// library), install the tarball into a fresh project offline (only the tarball and the local npm
+// cache), compile examples/consumer/index.ts against it with the repository's TypeScript, and run
+// it under Pulumi mocks with the consumer's own @pulumi/pulumi. The three components must register
+// with their children, the bundled @pulumi/authentik must come from inside the tarball, and there
+// must be exactly one @pulumi/pulumi in the consumer's tree (it is a peer dependency).
+import * as assert from "assert";
+import { execFileSync } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+const ROOT = path.resolve(__dirname, "..");
+const TSC = path.join(ROOT, "node_modules", "typescript", "bin", "tsc");
+
+interface LockEntry {
+    version?: string;
+    resolved?: string;
+    integrity?: string;
+    link?: boolean;
+    dev?: boolean;
+    devOptional?: boolean;
+    optional?: boolean;
+    peer?: boolean;
+    inBundle?: boolean;
+    dependencies?: Record<string, string>;
+    optionalDependencies?: Record<string, string>;
+    peerDependencies?: Record<string, string>;
+    peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+    [key: string]: unknown;
+}
+
+interface Manifest {
+    name: string;
+    version: string;
+    dependencies: Record<string, string>;
+    peerDependencies: Record<string, string>;
+    devDependencies: Record<string, string>;
+    bundleDependencies: string[];
+    license: string;
+}
+
+/** Where node would find `name` when required from the package at lock path `from` ("" = root). */
+function resolveInLock(packages: Record<string, LockEntry>, from: string, name: string): string | undefined {
+    let base = from;
+    for (;;) {
+        const candidate = `${base ? `${base}/` : ""}node_modules/${name}`;
+        if (packages[candidate]) {
+            return candidate;
+        }
+        if (!base) {
+            return undefined;
+        }
+        const i = base.lastIndexOf("/node_modules/");
+        base = i < 0 ? "" : base.slice(0, i);
+    }
+}
+
+/**
+ * A lockfile for the consumer project, made of the repository's own locked versions: npm resolves
+ * nothing (an offline install cannot read registry metadata that `npm ci` never fetched), it only
+ * takes each locked tarball out of the cache by its integrity. The tarball's own entry is the
+ * packed file with its bundled @pulumi/authentik.
+ */
+function consumerLock(repoLock: { packages: Record<string, LockEntry> }, pkg: Manifest, tarball: string, rootDeps: Record<string, string>): object {
+    const repo = repoLock.packages;
+    const out: Record<string, LockEntry> = {
+        "": { name: "consumer", version: "1.0.0", dependencies: rootDeps },
+    };
+    const bundled = new Set(pkg.bundleDependencies);
+    out["node_modules/headlamp-sso"] = {
+        version: pkg.version,
+        resolved: `file:${path.basename(tarball)}`,
+        integrity: `sha512-${crypto.createHash("sha512").update(fs.readFileSync(tarball)).digest("base64")}`,
+        bundleDependencies: pkg.bundleDependencies,
+        license: pkg.license,
+        dependencies: pkg.dependencies,
+        peerDependencies: pkg.peerDependencies,
+    };
+    for (const name of bundled) {
+        const sdk = JSON.parse(fs.readFileSync(path.join(ROOT, "node_modules", name, "package.json"), "utf8")) as Manifest;
+        out[`node_modules/headlamp-sso/node_modules/${name}`] = {
+            version: sdk.version,
+            inBundle: true,
+            license: sdk.license,
+            peerDependencies: sdk.peerDependencies,
+        };
+    }
+    // Everything the consumer needs, at the same place in the tree as in the repository.
+    const queue: [string, string][] = [
+        ...Object.keys(pkg.dependencies).filter((d) => !bundled.has(d)).map((d): [string, string] => ["", d]),
+        ...Object.keys(rootDeps).filter((d) => d !== "headlamp-sso").map((d): [string, string] => ["", d]),
+    ];
+    while (queue.length > 0) {
+        const [from, name] = queue.shift()!;
+        const at = resolveInLock(repo, from, name);
+        if (at === undefined || out[at]) {
+            continue;
+        }
+        const entry = { ...repo[at] };
+        if (entry.link) {
+            throw new Error(`${name} is a link in package-lock.json; only bundled dependencies may be links`);
+        }
+        delete entry.dev;
+        delete entry.devOptional;
+        delete entry.peer;
+        out[at] = entry;
+        const meta = entry.peerDependenciesMeta ?? {};
+        const next = [
+            ...Object.keys(entry.dependencies ?? {}),
+            ...Object.keys(entry.optionalDependencies ?? {}),
+            ...Object.keys(entry.peerDependencies ?? {}).filter((p) => !meta[p]?.optional),
+        ];
+        for (const dep of next) {
+            queue.push([at, dep]);
+        }
+    }
+    return { name: "consumer", version: "1.0.0", lockfileVersion: 3, requires: true, packages: out };
+}
+
+/** The environment of the child npm: the caller's, without what `npm test` sets for this package. */
+function childEnv(): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = {};
+    for (const [k, v] of Object.entries(process.env)) {
+        if (/^npm_(package|lifecycle)_/.test(k) || k === "INIT_CWD" || /^npm_config_(local_)?prefix$/.test(k)) {
+            continue;
+        }
+        env[k] = v;
+    }
+    return env;
+}
+
+function run(cmd: string, args: string[], cwd: string, timeoutMs: number): string {
+    try {
+        return execFileSync(cmd, args, { cwd, env: childEnv(), encoding: "utf8", timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, stdio: ["ignore", "pipe", "pipe"] });
+    } catch (e) {
+        const err = e as { stdout?: string; stderr?: string; message: string };
+        throw new Error(`${cmd} ${args.join(" ")} failed in ${cwd}: ${err.message}\n--- stdout\n${err.stdout ?? ""}\n--- stderr\n${err.stderr ?? ""}`);
+    }
+}
+
+/**
+ * Runs the compiled consumer under mocks with the consumer's @pulumi/pulumi and prints, as JSON
+ * after a marker, every registration (type, name, parent type), every invoke and the stack outputs.
+ */
+const RUNNER = String.raw`
+const pulumi = require("@pulumi/pulumi");
+const registered = [];
+const invokes = [];
+let pending = 0;
+const answers = {
+    "authentik:index/getFlow:getFlow": (a) => ({ id: "flow-" + a.slug, slug: a.slug }),
+    "authentik:index/getCertificateKeyPair:getCertificateKeyPair": (a) => ({ id: "kp-uuid", name: a.name }),
+    "authentik:index/getPropertyMappingProviderScope:getPropertyMappingProviderScope": (a) => ({ id: "x", ids: (a.managedLists || []).map((m) => "scope-" + m), managedLists: a.managedLists }),
+    "authentik:index/getGroup:getGroup": (a) => ({ id: "group-" + a.name, name: a.name }),
+};
+pulumi.runtime.setAllConfig({}, []);
+pulumi.runtime.setMocks({
+    newResource: (args) => {
+        const state = { ...args.inputs };
+        if (args.type === "authentik:index/providerOauth2:ProviderOauth2") { state.providerOauth2Id = "7"; state.clientSecret = "generated"; }
+        if (args.type === "authentik:index/application:Application") { state.uuid = "app-uuid"; }
+        if (args.type === "authentik:index/propertyMappingProviderScope:PropertyMappingProviderScope") { state.propertyMappingProviderScopeId = "mapping-uuid"; }
+        if (args.type === "command:remote:Command") { state.stdout = "ok"; state.stderr = ""; }
+        if (args.type === "kubernetes:helm.sh/v3:Release") { state.status = { status: "deployed" }; }
+        return { id: args.custom ? args.name + "-id" : undefined, state };
+    },
+    call: (args) => {
+        invokes.push(args.token);
+        const answer = answers[args.token];
+        if (!answer) { throw new Error("unmocked invoke " + args.token); }
+        return answer(args.inputs);
+    },
+}, "consumer", "dev", false).then(async () => {
+    const monitor = pulumi.runtime.getMonitor();
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, cb) => {
+        pending += 1;
+        register(req, (err, resp) => {
+            if (!err) { registered.push({ type: req.getType(), name: req.getName(), urn: resp.getUrn(), parent: req.getParent() }); }
+            pending -= 1;
+            cb(err, resp);
+        });
+    };
+    const program = require("./bin/index.js");
+    const outputs = {};
+    for (const [k, v] of Object.entries(program)) {
+        outputs[k] = await new Promise((resolve) => pulumi.output(v).apply((x) => { resolve(x); return x; }));
+    }
+    let quiet = 0;
+    for (let i = 0; i < 5000 && quiet < 50; i++) {
+        await new Promise((r) => setImmediate(r));
+        quiet = pending === 0 ? quiet + 1 : 0;
+    }
+    const byUrn = new Map(registered.map((r) => [r.urn, r]));
+    const resources = registered.map((r) => ({ type: r.type, name: r.name, parentType: r.parent ? (byUrn.get(r.parent) || { type: "?" }).type : "" }));
+    process.stdout.write("@@RESULT@@" + JSON.stringify({ resources, invokes, outputs }) + "\n");
+}).catch((e) => { console.error(e); process.exit(1); });
+`;
+
+interface RunResult {
+    resources: { type: string; name: string; parentType: string }[];
+    invokes: string[];
+    outputs: Record<string, unknown>;
+}
+
+describe("package: npm pack, offline install into a fresh project, consumer under mocks", function () {
+    this.timeout(240_000);
+
+    let tmp: string;
+    let tarball: string;
+    let project: string;
+
+    before(function () {
+        tmp = fs.mkdtempSync(path.join(os.tmpdir(), "headlamp-sso-pack-"));
+        // prepack builds the Authentik SDK and the library; --json prints what went in.
+        const packed = run("npm", ["pack", "--json", "--pack-destination", tmp, "--loglevel=error"], ROOT, 180_000);
+        const info = JSON.parse(packed.slice(packed.indexOf("["))) as { filename: string; files: { path: string }[]; bundled: string[] }[];
+        tarball = path.join(tmp, info[0].filename);
+        assert.ok(fs.existsSync(tarball), `npm pack did not write ${tarball}`);
+    });
+
+    after(function () {
+        if (tmp) {
+            fs.rmSync(tmp, { recursive: true, force: true });
+        }
+    });
+
+    it("the tarball holds the compiled library and the bundled Authentik SDK, and nothing else", function () {
+        const files = run("tar", ["-tzf", tarball], tmp, 30_000).split("\n").filter(Boolean).map((f) => f.replace(/^package\//, ""));
+        for (const f of [
+            "package.json",
+            "PulumiPlugin.yaml",
+            "bin/components/index.js",
+            "bin/components/index.d.ts",
+            "bin/components/authentik-oidc-app.js",
+            "bin/components/k3s-oidc-api-server.js",
+            "bin/components/headlamp-release.js",
+            "node_modules/@pulumi/authentik/package.json",
+            "node_modules/@pulumi/authentik/bin/index.js",
+            "node_modules/@pulumi/authentik/bin/index.d.ts",
+            "node_modules/@pulumi/authentik/bin/providerOauth2.js",
+        ]) {
+            assert.ok(files.includes(f), `tarball lacks ${f}`);
+        }
+        const unexpected = files.filter((f) =>
+            !/^bin\/components\/.+\.(js|d\.ts)$/.test(f) &&
+            !/^node_modules\/@pulumi\/authentik\/(package\.json|README\.md|bin\/.+)$/.test(f) &&
+            !["package.json", "PulumiPlugin.yaml", "README.md"].includes(f));
+        assert.deepStrictEqual(unexpected, [], "the tarball ships files it does not need (program, tests, sources?)");
+        const manifest = JSON.parse(run("tar", ["-xzOf", tarball, "package/package.json"], tmp, 30_000)) as Record<string, unknown>;
+        assert.strictEqual(manifest.main, "bin/components/index.js");
+        assert.strictEqual(manifest.types, "bin/components/index.d.ts");
+        assert.deepStrictEqual(manifest.bundleDependencies, ["@pulumi/authentik"]);
+        assert.ok(!("@pulumi/pulumi" in (manifest.dependencies as Record<string, string>)), "@pulumi/pulumi must be a peer, not a dependency");
+        assert.ok((manifest.peerDependencies as Record<string, string>)["@pulumi/pulumi"]);
+    });
+
+    it("installs offline into a fresh project with one @pulumi/pulumi and the bundled SDK inside", function () {
+        project = path.join(tmp, "consumer");
+        fs.mkdirSync(project);
+        fs.copyFileSync(tarball, path.join(project, path.basename(tarball)));
+        const pkg = JSON.parse(run("tar", ["-xzOf", tarball, "package/package.json"], tmp, 30_000)) as Manifest;
+        const repoPkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as Manifest;
+        const rootDeps = {
+            "headlamp-sso": `file:${path.basename(tarball)}`,
+            "@pulumi/pulumi": repoPkg.devDependencies["@pulumi/pulumi"],
+            "@types/node": repoPkg.devDependencies["@types/node"],
+        };
+        fs.writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "consumer", version: "1.0.0", private: true, dependencies: rootDeps }, null, 2));
+        const repoLock = JSON.parse(fs.readFileSync(path.join(ROOT, "package-lock.json"), "utf8")) as { packages: Record<string, LockEntry> };
+        fs.writeFileSync(path.join(project, "package-lock.json"), JSON.stringify(consumerLock(repoLock, pkg, tarball, rootDeps), null, 2));
+
+        run("npm", ["install", "--offline", "--no-audit", "--no-fund", "--loglevel=error"], project, 180_000);
+
+        const nm = path.join(project, "node_modules");
+        assert.ok(fs.existsSync(path.join(nm, "headlamp-sso", "bin", "components", "index.js")));
+        const sdk = path.join(nm, "headlamp-sso", "node_modules", "@pulumi", "authentik");
+        assert.ok(!fs.lstatSync(sdk).isSymbolicLink(), "the bundled SDK must be real files, not a link");
+        assert.ok(fs.existsSync(path.join(sdk, "bin", "index.js")), "the bundled SDK has no compiled bin/");
+        const sdkPkg = JSON.parse(fs.readFileSync(path.join(sdk, "package.json"), "utf8")) as { pulumi: { parameterization: { name: string } } };
+        assert.strictEqual(sdkPkg.pulumi.parameterization.name, "authentik");
+        const pulumis = run("find", [nm, "-path", "*/@pulumi/pulumi/package.json"], project, 30_000).split("\n").filter(Boolean);
+        assert.deepStrictEqual(pulumis, [path.join(nm, "@pulumi", "pulumi", "package.json")], "exactly one @pulumi/pulumi (the consumer's)");
+    });
+
+    it("compiles examples/consumer against the installed package and runs it under mocks", function () {
+        assert.ok(project, "the install test did not run");
+        fs.copyFileSync(path.join(ROOT, "examples", "consumer", "index.ts"), path.join(project, "index.ts"));
+        // The consumer's own tsconfig: no path mapping, so "headlamp-sso" comes from node_modules.
+        fs.writeFileSync(path.join(project, "tsconfig.json"), JSON.stringify({
+            compilerOptions: {
+                target: "ES2022", module: "commonjs", moduleResolution: "node", strict: true,
+                esModuleInterop: true, skipLibCheck: false, outDir: "bin", types: ["node"],
+            },
+            files: ["index.ts"],
+        }, null, 2));
+        run(process.execPath, [TSC, "-p", "tsconfig.json"], project, 120_000);
+        fs.writeFileSync(path.join(project, "run-mocks.js"), RUNNER);
+        const out = run(process.execPath, ["run-mocks.js"], project, 120_000);
+        const marker = out.indexOf("@@RESULT@@");
+        assert.ok(marker >= 0, `the consumer printed no result:\n${out}`);
+        const result = JSON.parse(out.slice(marker + "@@RESULT@@".length)) as RunResult;
+
+        const count = (type: string, parentType?: string) =>
+            result.resources.filter((r) => r.type === type && (parentType === undefined || r.parentType === parentType)).length;
+        const app = "headlamp-sso:index:AuthentikOidcApp";
+        const k3s = "headlamp-sso:index:K3sOidcApiServer";
+        const headlamp = "headlamp-sso:index:HeadlampRelease";
+        const expected: [string, string, number][] = [
+            [app, "", 1],
+            [k3s, "", 1],
+            [headlamp, "", 1],
+            ["authentik:index/providerOauth2:ProviderOauth2", app, 1],
+            ["authentik:index/application:Application", app, 1],
+            ["authentik:index/propertyMappingProviderScope:PropertyMappingProviderScope", app, 1],
+            ["authentik:index/policyBinding:PolicyBinding", app, 1],
+            ["command:remote:Command", k3s, 1],
+            ["kubernetes:core/v1:Namespace", headlamp, 1],
+            ["kubernetes:core/v1:Secret", headlamp, 1],
+            ["kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", headlamp, 1],
+            ["kubernetes:helm.sh/v3:Release", headlamp, 1],
+        ];
+        const got = expected.map(([type, parentType]) => [type, parentType, count(type, parentType)]);
+        assert.deepStrictEqual(got, expected, `registrations: ${JSON.stringify(result.resources, null, 1)}`);
+        const stray = result.resources.filter((r) => !expected.some(([t]) => t === r.type) && r.type !== "pulumi:pulumi:Stack" && !r.type.startsWith("pulumi:providers:"));
+        assert.deepStrictEqual(stray, [], "resources nobody expected");
+        assert.ok(result.invokes.includes("authentik:index/getFlow:getFlow"), "the bundled SDK's invokes went through the consumer's runtime");
+        assert.deepStrictEqual(result.outputs, {
+            headlampUrl: "https://headlamp.example.com/",
+            issuerUrl: "https://auth.example.com/application/o/headlamp/",
+            clientId: "headlamp",
+        });
+    });
+});
