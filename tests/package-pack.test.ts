@@ -65,6 +65,7 @@ function resolveInLock(packages: Record<string, LockEntry>, from: string, name: 
  */
 function consumerLock(repoLock: { packages: Record<string, LockEntry> }, pkg: Manifest, tarball: string, rootDeps: Record<string, string>): object {
     const repo = repoLock.packages;
+    const registry = npmRegistry();
     const out: Record<string, LockEntry> = {
         "": { name: "consumer", version: "1.0.0", dependencies: rootDeps },
     };
@@ -105,6 +106,13 @@ function consumerLock(repoLock: { packages: Record<string, LockEntry> }, pkg: Ma
         delete entry.dev;
         delete entry.devOptional;
         delete entry.peer;
+        // The repository's lockfile omits `resolved` (omit-lockfile-registry-resolved), and without
+        // it npm would read each package's registry metadata to find the tarball. With the URL it
+        // takes the tarball straight from the cache, which is all `npm ci` is sure to have put there.
+        if (entry.resolved === undefined && entry.version && entry.integrity) {
+            const name = typeof entry.name === "string" ? entry.name : at.slice(at.lastIndexOf("node_modules/") + "node_modules/".length);
+            entry.resolved = `${registry}${name}/-/${name.split("/").pop()}-${entry.version}.tgz`;
+        }
         out[at] = entry;
         const meta = entry.peerDependenciesMeta ?? {};
         const next = [
@@ -117,6 +125,12 @@ function consumerLock(repoLock: { packages: Record<string, LockEntry> }, pkg: Ma
         }
     }
     return { name: "consumer", version: "1.0.0", lockfileVersion: 3, requires: true, packages: out };
+}
+
+/** The registry npm is configured with, ending in "/". */
+function npmRegistry(): string {
+    const registry = run("npm", ["config", "get", "registry"], ROOT, 30_000).trim() || "https://registry.npmjs.org/";
+    return registry.endsWith("/") ? registry : `${registry}/`;
 }
 
 /** The environment of the child npm: the caller's, without what `npm test` sets for this package. */
