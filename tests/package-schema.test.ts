@@ -7,7 +7,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { Analyzer, AnalyzeResult } from "@pulumi/pulumi/provider/experimental/analyzer";
 import { generateSchema, PackageSpec } from "@pulumi/pulumi/provider/experimental/schema";
-import { getPulumiComponents } from "@pulumi/pulumi/provider/experimental/provider";
+import { ComponentProvider, ComponentResourceConstructor, getPulumiComponents } from "@pulumi/pulumi/provider/experimental/provider";
+import * as pulumi from "@pulumi/pulumi";
+import { MockHarness, valueOf } from "./harness";
 
 const ROOT = path.resolve(__dirname, "..");
 const PACKAGE_JSON = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
@@ -40,25 +42,48 @@ const EXPECTED: Record<string, { inputs: string[]; required: string[]; outputs: 
 describe("package: multi-language component schema (Pulumi analyzer)", function () {
     this.timeout(120_000);
 
+    let hosted: ComponentResourceConstructor[];
+    let providerName: string;
     let exported: string[];
     let analysis: AnalyzeResult;
     let schema: PackageSpec;
 
     before(function () {
-        // What the plugin host does: load package.json's main and collect the exported components.
-        // (`npm test` builds the library first, in pretest.)
-        const main = path.join(ROOT, PACKAGE_JSON.main);
+        // What the plugin host (cmd/run-plugin) does: require the package directory (so its
+        // package.json main, built by `npm test`'s pretest) and collect the exported components;
+        // the provider is named after package.json's name.
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        exported = getPulumiComponents(require(main)).map((c) => c.name).sort();
-        // What ComponentProvider.getSchema does, with the real package.json: the analyzer throws
-        // on the first type it rejects.
-        analysis = new Analyzer(ROOT, PACKAGE_JSON.name, PACKAGE_JSON, new Set(exported)).analyze();
-        schema = generateSchema(PACKAGE_JSON.name, PACKAGE_JSON.version, PACKAGE_JSON.description,
+        hosted = getPulumiComponents(require(ROOT));
+        exported = hosted.map((c) => c.name).sort();
+        providerName = /(@.*?\/)?(.+)/.exec(PACKAGE_JSON.name)![2].replace(/[^-a-zA-Z0-9_]/g, "-");
+        // What ComponentProvider.getSchema does, with the real package.json and tsconfig.json: the
+        // analyzer throws on the first type it rejects.
+        analysis = new Analyzer(ROOT, providerName, PACKAGE_JSON, new Set(exported)).analyze();
+        schema = generateSchema(providerName, PACKAGE_JSON.version, PACKAGE_JSON.description,
             analysis.components, analysis.typeDefinitions, analysis.dependencies);
     });
 
-    it("the package's main exports exactly the three components", function () {
+    it("the package's main exports exactly the three components, served as headlamp-sso", function () {
         assert.deepStrictEqual(exported, [...COMPONENTS].sort());
+        assert.strictEqual(providerName, "headlamp-sso");
+    });
+
+    it("constructs a component by its type token with engine inputs, as another language's program would", async function () {
+        const h = await MockHarness.install();
+        const provider = new ComponentProvider({ name: providerName, dirname: ROOT, components: hosted });
+        const result = await provider.construct("sso", "headlamp-sso:index:AuthentikOidcApp", {
+            authentikUrl: "https://auth.example.com",
+            slug: "headlamp",
+            redirectUris: ["https://headlamp.example.com/oidc-callback"],
+        }, {});
+        const state = result.state as Record<string, pulumi.Output<string>>;
+        assert.strictEqual(await valueOf(state.issuerUrl), "https://auth.example.com/application/o/headlamp/");
+        assert.strictEqual(await valueOf(state.clientId), "headlamp");
+        await h.settle();
+        const component = h.one("headlamp-sso:index:AuthentikOidcApp", "sso");
+        assert.strictEqual(h.one("authentik:index/providerOauth2:ProviderOauth2").parent, component.urn);
+        assert.strictEqual(h.one("authentik:index/application:Application").parent, component.urn);
+        h.assertNoUnknownInvokes();
     });
 
     it("has every component under its type token, with its description", function () {
