@@ -56,12 +56,22 @@ describe("package: multi-language component schema (Pulumi analyzer)", function 
         hosted = getPulumiComponents(require(ROOT));
         exported = hosted.map((c) => c.name).sort();
         providerName = /(@.*?\/)?(.+)/.exec(PACKAGE_JSON.name)![2].replace(/[^-a-zA-Z0-9_]/g, "-");
+    });
+
+    it("the analyzer accepts every args and output type (nothing rejected)", function () {
         // What ComponentProvider.getSchema does, with the real package.json and tsconfig.json: the
-        // analyzer throws on the first type it rejects.
+        // analyzer throws on the first type it rejects (a union, `unknown`, an intersection...).
         analysis = new Analyzer(ROOT, providerName, PACKAGE_JSON, new Set(exported)).analyze();
         schema = generateSchema(providerName, PACKAGE_JSON.version, PACKAGE_JSON.description,
             analysis.components, analysis.typeDefinitions, analysis.dependencies);
+        assert.deepStrictEqual(Object.keys(analysis.components).sort(), [...COMPONENTS].sort());
     });
+
+    /** The schema, or a clear failure when the analyzer rejected something (see the test above). */
+    function built(): PackageSpec {
+        assert.ok(schema, "no schema: the analyzer rejected a type (see the failure above)");
+        return schema;
+    }
 
     it("the package's main exports exactly the three components, served as headlamp-sso", function () {
         assert.deepStrictEqual(exported, [...COMPONENTS].sort());
@@ -89,17 +99,17 @@ describe("package: multi-language component schema (Pulumi analyzer)", function 
     it("has every component under its type token, with its description", function () {
         for (const name of COMPONENTS) {
             const token = `headlamp-sso:index:${name}`;
-            const resource = schema.resources?.[token];
-            assert.ok(resource, `schema has no ${token}; it has ${Object.keys(schema.resources ?? {}).join(", ")}`);
+            const resource = built().resources?.[token];
+            assert.ok(resource, `schema has no ${token}; it has ${Object.keys(built().resources ?? {}).join(", ")}`);
             assert.ok(resource.isComponent, `${token} is not marked as a component`);
             assert.ok((resource.description ?? "").length > 20, `${token} has no description`);
         }
-        assert.strictEqual(schema.name, "headlamp-sso");
+        assert.strictEqual(built().name, "headlamp-sso");
     });
 
     for (const name of COMPONENTS) {
         it(`${name}: inputs and outputs are present, and every one is documented`, function () {
-            const resource = schema.resources[`headlamp-sso:index:${name}`];
+            const resource = built().resources[`headlamp-sso:index:${name}`];
             const inputs = resource.inputProperties ?? {};
             const outputs = resource.properties ?? {};
             const want = EXPECTED[name];
@@ -121,7 +131,7 @@ describe("package: multi-language component schema (Pulumi analyzer)", function 
     }
 
     it("nested arg types and string enums are schema types with documented properties", function () {
-        const types = schema.types ?? {};
+        const types = built().types ?? {};
         for (const enumName of ["K3sOidcMode", "K3sDistribution", "K3sAuthConfigApiVersion"]) {
             const t = types[`headlamp-sso:index:${enumName}`];
             assert.ok(t?.enum && t.enum.length >= 2, `${enumName} is not a string enum in the schema`);
@@ -138,6 +148,7 @@ describe("package: multi-language component schema (Pulumi analyzer)", function 
     });
 
     it("depends on no package it cannot name (the bundled Authentik SDK is not referenced in the schema)", function () {
+        built();
         const names = analysis.dependencies.map((d) => d.name);
         assert.ok(!names.includes("authentik") && !names.includes("terraform-provider"), `unexpected dependencies: ${names.join(", ")}`);
     });
