@@ -109,14 +109,17 @@ export interface HeadlampReleaseArgs {
      * Headlamp's container resources. Default 100m CPU and 128Mi memory, as requests and limits
      * (the chart's default is none).
      */
-    resources?: pulumi.Input<{ [key: string]: unknown }>;
+    // `any`, not `unknown`: the Pulumi analyzer maps `any` to a schema "Any" and rejects `unknown`.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    resources?: pulumi.Input<{ [key: string]: any }>;
     /**
      * Extra chart values for what this component does not model (e.g. `nodeSelector`), deep-merged
      * last; lists replace lists. Plain object so it can be checked before anything is created: it
      * may not set `replicaCount` above 1, `clusterRoleBinding.create`, `config.oidc`, `OIDC_*` env
      * entries or the checksum annotation. Default none.
      */
-    values?: { [key: string]: unknown };
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    values?: { [key: string]: any };
 }
 
 /**
