@@ -3,7 +3,8 @@
 // reading Pulumi config; index.ts maps the result to component args.
 import * as pulumi from "@pulumi/pulumi";
 import { AUTHENTIK_DEFAULTS } from "../components/authentik/settings";
-import { Problems, checkDnsName, checkHttpsBaseUrl, checkHttpsUrl, checkK8sName, checkSlug, show } from "../components/validation";
+import { K3sAuthConfigApiVersion, K3sDistribution, K3sOidcMode } from "../components/k3s/settings";
+import { Problems, checkDnsName, checkEnum, checkHttpsBaseUrl, checkHttpsUrl, checkK8sName, checkNoWhitespace, checkSlug, show } from "../components/validation";
 
 /** The Pulumi project name, which namespaces the project's own config keys. */
 export const PROJECT = "headlamp-sso";
@@ -62,9 +63,9 @@ export interface StackSettings {
         servers: ServerTarget[];
         sshPrivateKey: pulumi.Output<string>;
         sshPrivateKeyPassword: pulumi.Output<string> | undefined;
-        mode: string;
-        authConfigApiVersion: string;
-        distribution: string;
+        mode: K3sOidcMode;
+        authConfigApiVersion: K3sAuthConfigApiVersion;
+        distribution: K3sDistribution;
         usernameClaim: string;
         usernamePrefix: string;
         groupsClaim: string;
@@ -235,6 +236,21 @@ export function readSettings(): StackSettings {
     if (sshPrivateKey === undefined) {
         problems.add(fullKey("sshPrivateKey"), "is required; run `pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519` (a key the servers accept).");
     }
+    const mode = str("apiServerMode", CONFIG_DEFAULTS.apiServerMode);
+    checkEnum(problems, fullKey("apiServerMode"), mode, Object.values(K3sOidcMode));
+    const authConfigApiVersion = str("authConfigApiVersion", CONFIG_DEFAULTS.authConfigApiVersion);
+    checkEnum(problems, fullKey("authConfigApiVersion"), authConfigApiVersion, Object.values(K3sAuthConfigApiVersion));
+    const distribution = str("distribution", CONFIG_DEFAULTS.distribution);
+    checkEnum(problems, fullKey("distribution"), distribution, Object.values(K3sDistribution));
+    const claims = {
+        usernameClaim: str("usernameClaim", CONFIG_DEFAULTS.usernameClaim),
+        usernamePrefix: str("usernamePrefix", CONFIG_DEFAULTS.usernamePrefix),
+        groupsClaim: str("groupsClaim", CONFIG_DEFAULTS.groupsClaim),
+        groupsPrefix: str("groupsPrefix", CONFIG_DEFAULTS.groupsPrefix),
+    };
+    for (const [key, value] of Object.entries(claims)) {
+        checkNoWhitespace(problems, fullKey(key), value);
+    }
     const apiServerUrlDefault = servers[0] ? `https://${servers[0].host.includes(":") ? `[${servers[0].host}]` : servers[0].host}:6443` : "https://127.0.0.1:6443";
 
     // Headlamp.
@@ -278,13 +294,10 @@ export function readSettings(): StackSettings {
             servers,
             sshPrivateKey: sshPrivateKey ?? pulumi.secret(""),
             sshPrivateKeyPassword: secret("sshPrivateKeyPassword"),
-            mode: str("apiServerMode", CONFIG_DEFAULTS.apiServerMode),
-            authConfigApiVersion: str("authConfigApiVersion", CONFIG_DEFAULTS.authConfigApiVersion),
-            distribution: str("distribution", CONFIG_DEFAULTS.distribution),
-            usernameClaim: str("usernameClaim", CONFIG_DEFAULTS.usernameClaim),
-            usernamePrefix: str("usernamePrefix", CONFIG_DEFAULTS.usernamePrefix),
-            groupsClaim: str("groupsClaim", CONFIG_DEFAULTS.groupsClaim),
-            groupsPrefix: str("groupsPrefix", CONFIG_DEFAULTS.groupsPrefix),
+            mode: mode as K3sOidcMode,
+            authConfigApiVersion: authConfigApiVersion as K3sAuthConfigApiVersion,
+            distribution: distribution as K3sDistribution,
+            ...claims,
             readyTimeoutSeconds: int(problems, "readyTimeoutSeconds", CONFIG_DEFAULTS.readyTimeoutSeconds, 10, 3600),
         },
         headlamp: {
