@@ -6,7 +6,7 @@ import * as YAML from "yaml";
 import { CONFIG_DEFAULTS, readSettings } from "../program/config";
 import { caFromKubeconfig, renderOidcKubeconfig } from "../program/kubeconfig";
 import { MockHarness, errorOf, secretOf, valueOf } from "./harness";
-import { projectConfig, stackConfig } from "./stack-config";
+import { projectConfig, stackConfig, withoutAuthentikEnv } from "./stack-config";
 
 export const TEST_SECRETS = {
     "authentik:token": "test-authentik-token",
@@ -20,15 +20,7 @@ async function settingsFor(config: Record<string, string>, stack = "dev") {
 }
 
 describe("program config", () => {
-    const savedEnv = { url: process.env.AUTHENTIK_URL, token: process.env.AUTHENTIK_TOKEN };
-    before(() => {
-        delete process.env.AUTHENTIK_URL;
-        delete process.env.AUTHENTIK_TOKEN;
-    });
-    after(() => {
-        if (savedEnv.url !== undefined) process.env.AUTHENTIK_URL = savedEnv.url;
-        if (savedEnv.token !== undefined) process.env.AUTHENTIK_TOKEN = savedEnv.token;
-    });
+    withoutAuthentikEnv();
 
     it("Pulumi.yaml declares every key with a type and description, secrets as secret, defaults as the program's", () => {
         const decls = projectConfig();

@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { MockHarness, RecordedResource, allStrings, errorOf, isSecretIn, secretOf, valueOf } from "./harness";
 import { SECRET_KEYS, TEST_SECRETS } from "./program-config.test";
-import { stackConfig } from "./stack-config";
+import { stackConfig, withoutAuthentikEnv } from "./stack-config";
 
 const T = {
     authentikProvider: "pulumi:providers:authentik",
@@ -110,15 +110,7 @@ function name(r: RecordedResource): string {
 
 describe("the program (index.ts) under mocks", function () {
     this.timeout(60000);
-    const savedEnv = { url: process.env.AUTHENTIK_URL, token: process.env.AUTHENTIK_TOKEN };
-    before(() => {
-        delete process.env.AUTHENTIK_URL;
-        delete process.env.AUTHENTIK_TOKEN;
-    });
-    after(() => {
-        if (savedEnv.url !== undefined) process.env.AUTHENTIK_URL = savedEnv.url;
-        if (savedEnv.token !== undefined) process.env.AUTHENTIK_TOKEN = savedEnv.token;
-    });
+    withoutAuthentikEnv();
 
     describe("the dev stack (Pulumi.dev.yaml)", () => {
         let run: Run;

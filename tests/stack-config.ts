@@ -49,3 +49,24 @@ export function stackConfig(stackFile: string | Record<string, unknown>, extra: 
     }
     return config;
 }
+
+/**
+ * Mocha hooks for a describe block: AUTHENTIK_URL and AUTHENTIK_TOKEN (which the program accepts
+ * instead of config) are unset while it runs, so "missing key" tests do not depend on the caller's
+ * environment, and put back afterwards.
+ */
+export function withoutAuthentikEnv(): void {
+    const names = ["AUTHENTIK_URL", "AUTHENTIK_TOKEN"];
+    const saved = new Map<string, string | undefined>();
+    before(() => {
+        for (const n of names) {
+            saved.set(n, process.env[n]);
+            delete process.env[n];
+        }
+    });
+    after(() => {
+        for (const [n, v] of saved) {
+            if (v !== undefined) process.env[n] = v;
+        }
+    });
+}
