@@ -234,6 +234,18 @@ export function checkEnum<T extends string>(problems: Problems, field: string, v
     return true;
 }
 
+/** PEM certificate text (one or more certificates, never a private key); `what` says which certificate to give. */
+export function checkCertificatePem(problems: Problems, field: string, value: string | undefined, what: string): void {
+    if (value === undefined) {
+        return;
+    }
+    if (!/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.test(value)) {
+        problems.add(field, `is not a PEM certificate; give ${what}, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----.`);
+    } else if (/PRIVATE KEY-----/.test(value)) {
+        problems.add(field, "contains a private key; give only the CA certificate, never a key.");
+    }
+}
+
 /** A whole number within [min, max]. */
 export function checkInteger(problems: Problems, field: string, value: number | undefined, min: number, max: number): void {
     if (value === undefined) {

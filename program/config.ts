@@ -4,7 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AUTHENTIK_DEFAULTS } from "../components/authentik/settings";
 import { K3sAuthConfigApiVersion, K3sDistribution, K3sOidcMode } from "../components/k3s/settings";
-import { Problems, checkDnsName, checkEnum, checkHttpsBaseUrl, checkHttpsUrl, checkK8sName, checkNoWhitespace, checkSlug, show } from "../components/validation";
+import { Problems, checkCertificatePem, checkDnsName, checkEnum, checkHttpsBaseUrl, checkHttpsUrl, checkK8sName, checkNoWhitespace, checkSlug, show } from "../components/validation";
 
 /** The Pulumi project name, which namespaces the project's own config keys. */
 export const PROJECT = "headlamp-sso";
@@ -271,9 +271,7 @@ export function readSettings(): StackSettings {
         checkHttpsUrl(problems, fullKey("apiServerUrl"), apiServerUrl, "https://k3s-1.lan:6443");
     }
     const apiServerCaPem = raw("apiServerCaPem");
-    if (apiServerCaPem !== undefined && !apiServerCaPem.includes("-----BEGIN CERTIFICATE-----")) {
-        problems.add(fullKey("apiServerCaPem"), "must be a PEM certificate (-----BEGIN CERTIFICATE-----...); on a K3s server it is /var/lib/rancher/k3s/server/tls/server-ca.crt.");
-    }
+    checkCertificatePem(problems, fullKey("apiServerCaPem"), apiServerCaPem, "the cluster CA, /var/lib/rancher/k3s/server/tls/server-ca.crt on a K3s server");
 
     const settings: StackSettings = {
         stack,

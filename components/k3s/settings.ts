@@ -7,6 +7,7 @@ import {
     checkHttpsUrl,
     checkInteger,
     checkNoWhitespace,
+    checkCertificatePem,
     checkNonEmpty,
     isSet,
     known,
@@ -146,18 +147,6 @@ function plainString(value: unknown): string | undefined {
     return typeof v === "string" ? v : undefined;
 }
 
-/** Checks a PEM bundle of certificates (not secret: a CA certificate is public). */
-export function checkCertificatePem(problems: Problems, field: string, value: string | undefined): void {
-    if (value === undefined) {
-        return;
-    }
-    if (!/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.test(value)) {
-        problems.add(field, "is not a PEM certificate; give the CA certificate(s) that signed the issuer's TLS certificate, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----.");
-    } else if (/PRIVATE KEY-----/.test(value)) {
-        problems.add(field, "contains a private key; give only the CA certificate, never a key.");
-    }
-}
-
 function checkServer(problems: Problems, field: string, server: ServerToCheck | undefined): void {
     if (!server || typeof server !== "object") {
         problems.add(field, 'must be an SSH target such as {host: "k3s-1.lan", privateKey}.');
@@ -281,7 +270,7 @@ export function validateK3sArgs(name: string, args: K3sArgsToCheck | undefined):
         }
     }
 
-    checkCertificatePem(problems, "issuerCaPem", plainString(args.issuerCaPem));
+    checkCertificatePem(problems, "issuerCaPem", plainString(args.issuerCaPem), "the CA certificate(s) that signed the issuer's TLS certificate");
 
     checkEnum(problems, "mode", args.mode, Object.values(K3sOidcMode));
     checkEnum(problems, "apiVersion", args.apiVersion, Object.values(K3sAuthConfigApiVersion));
