@@ -10,6 +10,9 @@ import { caFromKubeconfig, renderOidcKubeconfig } from "./program/kubeconfig";
 
 const settings = readSettings();
 const { stack } = settings;
+for (const warning of settings.warnings) {
+    void pulumi.log.warn(warning);
+}
 const scopes = ["openid", "email", "profile", "offline_access"];
 
 const authentikProvider = new authentik.Provider("authentik", {

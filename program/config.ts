@@ -90,6 +90,8 @@ export interface StackSettings {
         apiServerUrl: string;
         apiServerCaPem: string | undefined;
     };
+    /** Things to tell the user that do not stop the deployment (index.ts logs them). */
+    warnings: string[];
 }
 
 /** A config key with its namespace, for messages: `headlamp-sso:servers`, `authentik:url`. */
@@ -155,9 +157,28 @@ function list(problems: Problems, key: string): string[] {
     return parsed as string[];
 }
 
-function secret(key: string): pulumi.Output<string> | undefined {
+/** Whether the CLI handed this key over as a secret (`pulumi config set --secret`). */
+function storedAsSecret(key: string): boolean | undefined {
+    // The SDK's own check (what Config.get uses to warn about secrets read with get); @internal in
+    // its typings, so it is looked up defensively: without it, nothing is claimed either way.
+    const check = (pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean }).isConfigSecret;
+    return typeof check === "function" ? check(fullKey(key)) : undefined;
+}
+
+/**
+ * A secret key's value as a secret Output. Set in plain text (without `--secret`), it still becomes
+ * a secret here, and a warning (naming the key, never the value) says how to encrypt it.
+ */
+function secret(warnings: string[], key: string): pulumi.Output<string> | undefined {
     const value = raw(key);
-    return value === undefined ? undefined : pulumi.secret(value);
+    if (value === undefined) {
+        return undefined;
+    }
+    if (storedAsSecret(key) === false) {
+        const shortKey = key.startsWith(`${PROJECT}:`) ? key.slice(PROJECT.length + 1) : key;
+        warnings.push(`${fullKey(key)} is stored in plain text in the stack's config; encrypt it with \`pulumi config set --secret ${shortKey} <value>\` (this program treats it as a secret either way).`);
+    }
+    return pulumi.secret(value);
 }
 
 /** `user@host[:port]` (IPv6 in brackets) -> target. */
@@ -192,6 +213,7 @@ export function parseHostKeys(problems: Problems, field: string, lines: string[]
 /** Reads and checks the whole stack config. Throws one error listing every problem. */
 export function readSettings(): StackSettings {
     const problems = new Problems();
+    const warnings: string[] = [];
     const stack = pulumi.getStack();
 
     // Authentik provider config, shared with the provider's own keys.
@@ -201,7 +223,7 @@ export function readSettings(): StackSettings {
     } else {
         checkHttpsBaseUrl(problems, "authentik:url", authentikUrl, "https://auth.example.com");
     }
-    const token = secret("authentik:token");
+    const token = secret(warnings, "authentik:token");
     if (token === undefined && !process.env.AUTHENTIK_TOKEN) {
         problems.add("authentik:token", "is required; create an API token in Authentik (Directory > Tokens) and run `pulumi config set --secret authentik:token <token>` (or set AUTHENTIK_TOKEN).");
     }
@@ -232,7 +254,7 @@ export function readSettings(): StackSettings {
             problems.add(fullKey("sshHostKeys"), `has a key for ${show(host)}, which is not in servers; fix the host name or remove the line.`);
         }
     }
-    const sshPrivateKey = secret("sshPrivateKey");
+    const sshPrivateKey = secret(warnings, "sshPrivateKey");
     if (sshPrivateKey === undefined) {
         problems.add(fullKey("sshPrivateKey"), "is required; run `pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519` (a key the servers accept).");
     }
@@ -286,12 +308,12 @@ export function readSettings(): StackSettings {
             accessGroups: list(problems, "accessGroups"),
             createAccessGroups: bool(problems, "createAccessGroups", CONFIG_DEFAULTS.createAccessGroups),
             emailVerified: bool(problems, "emailVerified", CONFIG_DEFAULTS.emailVerified),
-            clientSecret: secret("clientSecret"),
+            clientSecret: secret(warnings, "clientSecret"),
         },
         apiServer: {
             servers,
             sshPrivateKey: sshPrivateKey ?? pulumi.secret(""),
-            sshPrivateKeyPassword: secret("sshPrivateKeyPassword"),
+            sshPrivateKeyPassword: secret(warnings, "sshPrivateKeyPassword"),
             mode: mode as K3sOidcMode,
             authConfigApiVersion: authConfigApiVersion as K3sAuthConfigApiVersion,
             distribution: distribution as K3sDistribution,
@@ -311,11 +333,12 @@ export function readSettings(): StackSettings {
             viewerGroups: list(problems, "viewerGroups"),
         },
         kubernetes: {
-            kubeconfig: secret("kubeconfig"),
+            kubeconfig: secret(warnings, "kubeconfig"),
             kubectlAccess: bool(problems, "kubectlAccess", CONFIG_DEFAULTS.kubectlAccess),
             apiServerUrl,
             apiServerCaPem,
         },
+        warnings,
     };
     problems.throwIfAny(`The config of stack "${stack}"`);
     return settings;

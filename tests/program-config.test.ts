@@ -6,7 +6,7 @@ import * as YAML from "yaml";
 import { CONFIG_DEFAULTS, readSettings } from "../program/config";
 import { caFromKubeconfig, renderOidcKubeconfig } from "../program/kubeconfig";
 import { MockHarness, errorOf, secretOf, valueOf } from "./harness";
-import { projectConfig, stackConfig, withoutAuthentikEnv } from "./stack-config";
+import { cliConfigErrors, projectConfig, stackConfig, stackFileValues, withoutAuthentikEnv } from "./stack-config";
 
 export const TEST_SECRETS = {
     "authentik:token": "test-authentik-token",
@@ -32,9 +32,40 @@ describe("program config", () => {
             assert.deepStrictEqual(decls[key]?.default, value, `Pulumi.yaml default of ${key}`);
         }
         const secrets = Object.entries(decls).filter(([, d]) => d.secret).map(([k]) => k).sort();
-        assert.deepStrictEqual(secrets, ["clientSecret", "kubeconfig", "sshPrivateKey", "sshPrivateKeyPassword"]);
+        assert.deepStrictEqual(secrets, ["sshPrivateKey"], "only the required secret is declared secret: true");
+        for (const [key, decl] of Object.entries(decls)) {
+            assert.ok(!(decl.secret && decl.default !== undefined), `${key}: the CLI rejects a secret key whose (default) value is plain`);
+        }
+        for (const key of ["clientSecret", "sshPrivateKeyPassword", "kubeconfig"]) {
+            assert.match(decls[key].description ?? "", /^Secret, set it with --secret: /, `${key} says it is a secret`);
+        }
         const required = Object.entries(decls).filter(([, d]) => d.default === undefined).map(([k]) => k).sort();
         assert.deepStrictEqual(required, ["headlampHost", "servers", "sshPrivateKey"]);
+    });
+
+    it("the CLI's stack config check accepts the dev stack once the README's secrets are set, optional secrets unset", () => {
+        const decls = projectConfig();
+        const values = { ...stackFileValues("Pulumi.dev.yaml"), "headlamp-sso:sshPrivateKey": "(encrypted)" };
+        assert.deepStrictEqual(cliConfigErrors(decls, values, ["headlamp-sso:sshPrivateKey", "authentik:token"], "dev"), []);
+        assert.deepStrictEqual(cliConfigErrors(decls, stackFileValues("Pulumi.dev.yaml"), [], "dev"), ["Stack 'dev' is missing configuration value(s) sshPrivateKey"]);
+        assert.deepStrictEqual(cliConfigErrors(decls, values, [], "dev"), ["Stack 'dev' with configuration key 'sshPrivateKey' must be encrypted as it's secret"]);
+        // What an optional secret declared `secret: true` with a default would do to every stack that leaves it unset:
+        const withSecretDefault = { ...decls, clientSecret: { ...decls.clientSecret, secret: true } };
+        assert.deepStrictEqual(cliConfigErrors(withSecretDefault, values, ["headlamp-sso:sshPrivateKey"], "dev"), [
+            "Stack 'dev' with configuration key 'clientSecret' must be encrypted as it's secret",
+        ]);
+    });
+
+    it("warns, naming the key and never the value, when a secret key is stored in plain text", async () => {
+        const config = stackConfig("Pulumi.dev.yaml", { ...TEST_SECRETS, clientSecret: "plain-client-secret-123", kubeconfig: "apiVersion: v1" });
+        await MockHarness.install({ config, secretKeys: ["authentik:token", "headlamp-sso:sshPrivateKey", "headlamp-sso:kubeconfig"], stack: "dev" });
+        const s = readSettings();
+        assert.deepStrictEqual(s.warnings, [
+            "headlamp-sso:clientSecret is stored in plain text in the stack's config; encrypt it with `pulumi config set --secret clientSecret <value>` (this program treats it as a secret either way).",
+        ]);
+        assert.strictEqual(await secretOf(s.authentik.clientSecret!), true, "still a secret Output");
+        const all = await settingsFor(config);
+        assert.deepStrictEqual(all.warnings, [], "no warning when every secret key was set with --secret");
     });
 
     it("reads the dev stack with its defaults", async () => {

@@ -54,8 +54,8 @@ interface Run {
 }
 
 /** Installs the mocks with a stack's config and loads index.ts afresh, as the Pulumi CLI would. */
-async function runProgram(config: Record<string, string>, stack = "dev"): Promise<Run> {
-    const h = await MockHarness.install({ config, secretKeys: SECRET_KEYS, stack });
+async function runProgram(config: Record<string, string>, stack = "dev", secretKeys = SECRET_KEYS): Promise<Run> {
+    const h = await MockHarness.install({ config, secretKeys, stack });
     const warnings: string[] = [];
     const realWarn = pulumi.log.warn;
     (pulumi.log as { warn: typeof pulumi.log.warn }).warn = (msg: string) => {
@@ -303,6 +303,19 @@ describe("the program (index.ts) under mocks", function () {
         ]);
         assert.strictEqual(run.program.kubeconfig, undefined);
         assert.deepStrictEqual(run.warnings, []);
+    });
+
+    it("logs a warning (key, not value) for a secret key stored in plain text, and still deploys it as a secret", async () => {
+        const { h, warnings } = await runProgram(
+            dev({ clientSecret: CLIENT_SECRET, kubectlAccess: false }),
+            "dev",
+            SECRET_KEYS.filter((k) => k !== "headlamp-sso:clientSecret"),
+        );
+        assert.strictEqual(warnings.length, 1, warnings.join("\n"));
+        assert.match(warnings[0], /^headlamp-sso:clientSecret is stored in plain text.*pulumi config set --secret clientSecret/);
+        assert.ok(!warnings[0].includes(CLIENT_SECRET));
+        assert.ok(isSecretIn(h.one(T.oauth2).rawInputs, "clientSecret"));
+        assert.ok(isSecretIn(h.one(T.secret).rawInputs, "stringData"));
     });
 
     it("apiServerCaPem and apiServerUrl shape the exported kubeconfig", async () => {

@@ -7,7 +7,7 @@ import * as YAML from "yaml";
 export const ROOT = path.join(__dirname, "..");
 export const PROJECT = "headlamp-sso";
 
-interface ConfigDecl {
+export interface ConfigDecl {
     type?: string;
     default?: unknown;
     secret?: boolean;
@@ -69,4 +69,41 @@ export function withoutAuthentikEnv(): void {
             if (v !== undefined) process.env[n] = v;
         }
     });
+}
+
+/**
+ * The errors the Pulumi CLI's stack config check would give before running the program, following
+ * its merge-then-validate order (sdk/go/common/workspace: defaults of unset keys are merged into the
+ * stack config first, then every explicitly typed project key is validated): a project key with
+ * neither a stack value nor a default is missing, and a `secret: true` key whose final value is not
+ * encrypted, a plain default included, "must be encrypted as it's secret". `secretKeys` are the
+ * keys set with `--secret` (as `project:key`). Types are left to the program's own checks.
+ */
+export function cliConfigErrors(
+    decls: Record<string, ConfigDecl>,
+    stackValues: Record<string, unknown>,
+    secretKeys: string[],
+    stack: string,
+): string[] {
+    const errors: string[] = [];
+    const missing = Object.entries(decls)
+        .filter(([key, decl]) => decl.default === undefined && !(qualify(key) in stackValues) && !(key in stackValues))
+        .map(([key]) => key)
+        .sort();
+    if (missing.length > 0) {
+        errors.push(`Stack '${stack}' is missing configuration value(s) ${missing.join(", ")}`);
+        return errors;
+    }
+    for (const [key, decl] of Object.entries(decls)) {
+        const encrypted = secretKeys.includes(qualify(key));
+        if (decl.type && decl.secret && !encrypted) {
+            errors.push(`Stack '${stack}' with configuration key '${key}' must be encrypted as it's secret`);
+        }
+    }
+    return errors;
+}
+
+/** The `config:` values of a stack file, as written (keys as in the file). */
+export function stackFileValues(stackFile: string): Record<string, unknown> {
+    return (YAML.parse(fs.readFileSync(path.join(ROOT, stackFile), "utf8")) as { config: Record<string, unknown> }).config;
 }
