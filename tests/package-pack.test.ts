@@ -192,7 +192,7 @@ pulumi.runtime.setMocks({
     monitor.registerResource = (req, cb) => {
         pending += 1;
         register(req, (err, resp) => {
-            if (!err) { registered.push({ type: req.getType(), name: req.getName(), urn: resp.getUrn(), parent: req.getParent() }); }
+            if (!err) { registered.push({ type: req.getType(), name: req.getName(), urn: resp.getUrn(), parent: req.getParent(), provider: req.getProvider() }); }
             pending -= 1;
             cb(err, resp);
         });
@@ -208,13 +208,13 @@ pulumi.runtime.setMocks({
         quiet = pending === 0 ? quiet + 1 : 0;
     }
     const byUrn = new Map(registered.map((r) => [r.urn, r]));
-    const resources = registered.map((r) => ({ type: r.type, name: r.name, parentType: r.parent ? (byUrn.get(r.parent) || { type: "?" }).type : "" }));
+    const resources = registered.map((r) => ({ type: r.type, name: r.name, urn: r.urn, provider: r.provider, parentType: r.parent ? (byUrn.get(r.parent) || { type: "?" }).type : "" }));
     process.stdout.write("@@RESULT@@" + JSON.stringify({ resources, invokes, outputs }) + "\n");
 }).catch((e) => { console.error(e); process.exit(1); });
 `;
 
 interface RunResult {
-    resources: { type: string; name: string; parentType: string }[];
+    resources: { type: string; name: string; urn: string; provider: string; parentType: string }[];
     invokes: string[];
     outputs: Record<string, unknown>;
 }
@@ -341,6 +341,13 @@ describe("package: npm pack, offline install into a fresh project, consumer unde
         const stray = result.resources.filter((r) => !expected.some(([t]) => t === r.type) && r.type !== "pulumi:pulumi:Stack" && !r.type.startsWith("pulumi:providers:"));
         assert.deepStrictEqual(stray, [], "resources nobody expected");
         assert.ok(result.invokes.includes("authentik:index/getFlow:getFlow"), "the bundled SDK's invokes went through the consumer's runtime");
+        // The consumer built its Authentik provider from the SDK the package re-exports, and every
+        // Authentik resource uses it.
+        const providers = result.resources.filter((r) => r.type === "pulumi:providers:authentik");
+        assert.deepStrictEqual(providers.map((r) => r.name), ["authentik"], "one explicit Authentik provider, from headlamp-sso's authentik export");
+        for (const r of result.resources.filter((x) => x.type.startsWith("authentik:"))) {
+            assert.strictEqual(r.provider, `${providers[0].urn}::authentik-id`, `${r.type} ${r.name} uses the consumer's provider`);
+        }
         assert.deepStrictEqual(result.outputs, {
             headlampUrl: "https://headlamp.example.com/",
             issuerUrl: "https://auth.example.com/application/o/headlamp/",
