@@ -227,7 +227,7 @@ export function readSettings(): StackSettings {
     if (token === undefined && !process.env.AUTHENTIK_TOKEN) {
         problems.add("authentik:token", "is required; create an API token in Authentik (Directory > Tokens) and run `pulumi config set --secret authentik:token <token>` (or set AUTHENTIK_TOKEN).");
     }
-    const insecureRaw = raw("authentik:insecure");
+    const insecure = raw("authentik:insecure") === undefined ? undefined : bool(problems, "authentik:insecure", false);
     const appSlug = str("appSlug", `headlamp-${stack}`);
     checkSlug(problems, fullKey("appSlug"), appSlug);
     const authorizationFlow = str("authorizationFlow", CONFIG_DEFAULTS.authorizationFlow);
@@ -300,7 +300,7 @@ export function readSettings(): StackSettings {
         authentik: {
             url: authentikUrl ?? "",
             token,
-            insecure: insecureRaw === undefined ? undefined : insecureRaw === "true",
+            insecure,
             appSlug,
             appName: str("appName", CONFIG_DEFAULTS.appName),
             authorizationFlow,

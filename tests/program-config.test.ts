@@ -146,6 +146,7 @@ describe("program config", () => {
         ["a bad integer", { readyTimeoutSeconds: "soon" }, /headlamp-sso:readyTimeoutSeconds: "soon" must be a whole number from 10 to 3600/],
         ["an empty list entry", { adminUsers: [""] }, /headlamp-sso:adminUsers\[0\]: must not be empty/],
         ["a bad apiServerUrl", { apiServerUrl: "http://k3s-1:6443" }, /headlamp-sso:apiServerUrl: .* must use https/],
+        ["a bad authentik:insecure", { "authentik:insecure": "yes" }, /authentik:insecure: "yes" is not a boolean; set it to true or false/],
         ["a bad CA", { apiServerCaPem: "not a cert" }, /headlamp-sso:apiServerCaPem: is not a PEM certificate; give the cluster CA, \/var\/lib\/rancher\/k3s\/server\/tls\/server-ca.crt/],
         ["a private key in the CA", { apiServerCaPem: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n-----BEGIN EC PRIVATE KEY-----\nMHcC\n-----END EC PRIVATE KEY-----\n" }, /headlamp-sso:apiServerCaPem: contains a private key/],
     ];
