@@ -327,6 +327,24 @@ export class MockHarness {
     }
 }
 
+/** Warnings logged through `pulumi.log.warn` while captured; `restore` puts the real logger back. */
+export interface CapturedWarnings {
+    readonly messages: string[];
+    restore(): void;
+}
+
+/** Replaces `pulumi.log.warn` with a recorder, so a test can assert what a program or component warned. */
+export function captureWarnings(): CapturedWarnings {
+    const log = pulumi.log as { warn: typeof pulumi.log.warn };
+    const realWarn = log.warn;
+    const messages: string[] = [];
+    log.warn = (msg: string) => {
+        messages.push(msg);
+        return Promise.resolve();
+    };
+    return { messages, restore: () => { log.warn = realWarn; } };
+}
+
 /** Resolves an Output's value under mocks. */
 export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
     return new Promise((resolve) => output.apply((v) => { resolve(v); return v; }));

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { HeadlampRelease, HeadlampReleaseArgs } from "../components";
 import { checksumOf } from "../components/headlamp/settings";
-import { MockHarness, RecordedResource, allStrings, errorOf, isSecretIn, secretOf, valueOf } from "./harness";
+import { CapturedWarnings, MockHarness, RecordedResource, allStrings, captureWarnings, errorOf, isSecretIn, secretOf, valueOf } from "./harness";
 
 const T = {
     component: "headlamp-sso:index:HeadlampRelease",
@@ -42,18 +42,15 @@ function urnOf(r: RecordedResource): string {
 
 describe("HeadlampRelease (under mocks)", () => {
     let h: MockHarness;
+    let captured: CapturedWarnings;
     let warnings: string[];
-    const realWarn = pulumi.log.warn;
     beforeEach(async () => {
         h = await MockHarness.install();
-        warnings = [];
-        (pulumi.log as { warn: typeof pulumi.log.warn }).warn = (msg: string) => {
-            warnings.push(msg);
-            return Promise.resolve();
-        };
+        captured = captureWarnings();
+        warnings = captured.messages;
     });
     afterEach(() => {
-        (pulumi.log as { warn: typeof pulumi.log.warn }).warn = realWarn;
+        captured.restore();
         h.assertNoUnknownInvokes();
     });
 

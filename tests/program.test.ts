@@ -5,7 +5,8 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
-import { MockHarness, RecordedResource, allStrings, errorOf, isSecretIn, secretOf, valueOf } from "./harness";
+import { caFromKubeconfig } from "../program/kubeconfig";
+import { MockHarness, RecordedResource, allStrings, captureWarnings, errorOf, isSecretIn, secretOf, valueOf } from "./harness";
 import { SECRET_KEYS, TEST_SECRETS } from "./program-config.test";
 import { stackConfig, withoutAuthentikEnv } from "./stack-config";
 
@@ -16,7 +17,6 @@ const T = {
     oauth2: "authentik:index/providerOauth2:ProviderOauth2",
     application: "authentik:index/application:Application",
     scope: "authentik:index/propertyMappingProviderScope:PropertyMappingProviderScope",
-    group: "authentik:index/group:Group",
     binding: "authentik:index/policyBinding:PolicyBinding",
     apiServer: "headlamp-sso:index:K3sOidcApiServer",
     command: "command:remote:Command",
@@ -56,21 +56,16 @@ interface Run {
 /** Installs the mocks with a stack's config and loads index.ts afresh, as the Pulumi CLI would. */
 async function runProgram(config: Record<string, string>, stack = "dev", secretKeys = SECRET_KEYS): Promise<Run> {
     const h = await MockHarness.install({ config, secretKeys, stack });
-    const warnings: string[] = [];
-    const realWarn = pulumi.log.warn;
-    (pulumi.log as { warn: typeof pulumi.log.warn }).warn = (msg: string) => {
-        warnings.push(msg);
-        return Promise.resolve();
-    };
+    const captured = captureWarnings();
     try {
         const program = loadProgram();
         await valueOf(program.headlampUrl);
         await valueOf(program.apiServerDropIn);
         await h.settle();
         h.assertNoUnknownInvokes();
-        return { h, program, warnings };
+        return { h, program, warnings: captured.messages };
     } finally {
-        (pulumi.log as { warn: typeof pulumi.log.warn }).warn = realWarn;
+        captured.restore();
     }
 }
 
@@ -290,8 +285,7 @@ describe("the program (index.ts) under mocks", function () {
             for (const type of [T.namespace, T.secret, T.crb, T.release]) {
                 h.ofType(type).forEach((r) => assert.strictEqual(r.provider, ref, `${r.name} uses the configured cluster`));
             }
-            const kc = YAML.parse(await valueOf(run.program.kubeconfig!)) as { clusters: { cluster: Record<string, string> }[] };
-            assert.strictEqual(Buffer.from(kc.clusters[0].cluster["certificate-authority-data"], "base64").toString("utf8"), CA_PEM);
+            assert.strictEqual(caFromKubeconfig(await valueOf(run.program.kubeconfig!)), CA_PEM);
             assert.deepStrictEqual(run.warnings, [], "no CA warning when the kubeconfig carries the CA");
         });
     });
@@ -320,9 +314,10 @@ describe("the program (index.ts) under mocks", function () {
 
     it("apiServerCaPem and apiServerUrl shape the exported kubeconfig", async () => {
         const run = await runProgram(dev({ apiServerCaPem: CA_PEM, apiServerUrl: "https://k3s.dev.example.lan:6443" }));
-        const kc = YAML.parse(await valueOf(run.program.kubeconfig!)) as { clusters: { cluster: Record<string, string> }[] };
+        const text = await valueOf(run.program.kubeconfig!);
+        const kc = YAML.parse(text) as { clusters: { cluster: Record<string, string> }[] };
         assert.strictEqual(kc.clusters[0].cluster.server, "https://k3s.dev.example.lan:6443");
-        assert.strictEqual(Buffer.from(kc.clusters[0].cluster["certificate-authority-data"], "base64").toString("utf8"), CA_PEM);
+        assert.strictEqual(caFromKubeconfig(text), CA_PEM);
     });
 
     describe("a second stack (prod) next to dev", () => {

@@ -37,9 +37,7 @@ export function stackConfig(stackFile: string | Record<string, unknown>, extra: 
             config[qualify(key)] = encode(decl.default);
         }
     }
-    const values = typeof stackFile === "string"
-        ? (YAML.parse(fs.readFileSync(path.join(ROOT, stackFile), "utf8")) as { config: Record<string, unknown> }).config
-        : stackFile;
+    const values = typeof stackFile === "string" ? stackFileValues(stackFile) : stackFile;
     for (const [key, value] of Object.entries({ ...values, ...extra })) {
         if (value === undefined) {
             delete config[qualify(key)];
