@@ -49,10 +49,17 @@ export interface HeadlampOidcArgs {
     scopes?: pulumi.Input<pulumi.Input<string>[]>;
     /**
      * Where the issuer sends the browser back. Default `https://<host>/oidc-callback`; must be on
-     * `host` and end in `/oidc-callback`, and be one of the client's redirect URIs.
+     * `host` and end in `/oidc-callback`, and be one of the client's redirect URIs. Always sent:
+     * as `OIDC_CALLBACK_URL` in the Secret and as the chart value `config.oidc.callbackURL`, which
+     * makes the chart pass `-oidc-callback-url`, so the redirect URI Headlamp sends is exactly this
+     * one (not one built from the request's forwarded scheme and host).
      */
     callbackUrl?: pulumi.Input<string>;
-    /** Use PKCE in the authorization code flow. Default false (confidential client with a secret). */
+    /**
+     * Use PKCE in the authorization code flow. Default false (confidential client with a secret).
+     * When true: `OIDC_USE_PKCE: "true"` in the Secret and the chart value `config.oidc.usePKCE:
+     * true`, which makes the chart pass `-oidc-use-pkce`.
+     */
     usePkce?: pulumi.Input<boolean>;
 }
 
@@ -76,8 +83,9 @@ export interface HeadlampReleaseArgs {
     /** Helm release name (at most 53 characters); also prefixes the chart's objects. Default `headlamp`. */
     releaseName?: string;
     /**
-     * Headlamp chart version. Default `0.45.0`. At least 0.43 (the first whose externalSecret mode
-     * loads `OIDC_SCOPES`, `hasScopes`), and not 0.40.1 (crash-loops). Plain, so it can be checked.
+     * Headlamp chart version. Default `0.45.0`. At least 0.43.0, the oldest chart whose rendering of
+     * these values (externalSecret with `hasScopes`, `callbackURL`, `usePKCE`, `secret.create:
+     * false`) was checked with `helm template`; not 0.40.1 (crash-loops). Plain, so it can be checked.
      */
     chartVersion?: string;
     /** Chart repository. Default `https://kubernetes-sigs.github.io/headlamp/` (the old headlamp-k8s.github.io one is gone). */
@@ -168,13 +176,16 @@ export class HeadlampRelease extends pulumi.ComponentResource {
         }
 
         const oidc = args.oidc;
+        // Not secret: they go into the Secret and, as the switches of their chart flags, the values.
+        const callbackUrl = pulumi.output(oidc.callbackUrl ?? host.apply(defaultCallbackUrl));
+        const usePkce = pulumi.output(oidc.usePkce ?? d.usePkce);
         const data = pulumi.all([
             oidc.clientId,
             pulumi.secret(oidc.clientSecret),
             oidc.issuerUrl,
             oidc.scopes ?? d.scopes,
-            oidc.callbackUrl ?? host.apply(defaultCallbackUrl),
-            oidc.usePkce ?? d.usePkce,
+            callbackUrl,
+            usePkce,
         ]).apply(([clientId, clientSecret, issuerUrl, scopes, callbackUrl, usePkce]) =>
             renderSecretData({ clientId, clientSecret, issuerUrl, scopes, callbackUrl, usePkce }));
 
@@ -211,7 +222,9 @@ export class HeadlampRelease extends pulumi.ComponentResource {
             tls?.clusterIssuer,
             args.resources ?? d.resources,
             checksum,
-        ]).apply(([h, ingressClassName, tlsSecretName, clusterIssuer, resources, sum]) => renderValues({
+            callbackUrl,
+            usePkce,
+        ]).apply(([h, ingressClassName, tlsSecretName, clusterIssuer, resources, sum, cb, pkce]) => renderValues({
             secretName,
             host: h,
             ingressClassName,
@@ -219,6 +232,8 @@ export class HeadlampRelease extends pulumi.ComponentResource {
             clusterIssuer,
             resources,
             checksum: sum,
+            callbackUrl: cb,
+            usePkce: pkce,
             values: args.values,
         }));
 

@@ -95,7 +95,14 @@ describe("HeadlampRelease (under mocks)", () => {
             assert.strictEqual(r.inputs.createNamespace, false);
             assert.deepStrictEqual(r.inputs.values, {
                 replicaCount: 1,
-                config: { oidc: { externalSecret: { enabled: true, name: "headlamp-oidc", hasScopes: true } } },
+                config: {
+                    oidc: {
+                        secret: { create: false },
+                        externalSecret: { enabled: true, name: "headlamp-oidc", hasScopes: true },
+                        callbackURL: "https://headlamp.example.com/oidc-callback",
+                        usePKCE: false,
+                    },
+                },
                 clusterRoleBinding: { create: false },
                 ingress: {
                     enabled: true,
@@ -185,7 +192,14 @@ describe("HeadlampRelease (under mocks)", () => {
             assert.strictEqual(r.inputs.namespace, "dash");
             assert.deepStrictEqual(r.inputs.values, {
                 replicaCount: 1,
-                config: { oidc: { externalSecret: { enabled: true, name: "hl-oidc", hasScopes: true } } },
+                config: {
+                    oidc: {
+                        secret: { create: false },
+                        externalSecret: { enabled: true, name: "hl-oidc", hasScopes: true },
+                        callbackURL: "https://headlamp.example.com/oidc-callback",
+                        usePKCE: true,
+                    },
+                },
                 clusterRoleBinding: { create: false },
                 ingress: {
                     enabled: true,

@@ -105,7 +105,9 @@ describe("HeadlampRelease settings (pure)", () => {
 
         it("rejects chart 0.40.1 and anything below 0.43, and non-versions", () => {
             assert.match(onlyProblem({ ...goodArgs(), chartVersion: "0.40.1" }, "chartVersion"), /"0.40.1" crash-loops; use "0.45.0"/);
-            assert.match(onlyProblem({ ...goodArgs(), chartVersion: "0.42.9" }, "chartVersion"), /older than 0.43.0.*hasScopes/);
+            const reason = onlyProblem({ ...goodArgs(), chartVersion: "0.42.9" }, "chartVersion");
+            assert.match(reason, /"0\.42\.9" is older than 0\.43\.0, the oldest chart whose rendering of these values \(externalSecret with hasScopes, callbackURL, usePKCE, secret\.create false\) was checked with helm template; use "0\.45\.0"/);
+            assert.doesNotMatch(reason, /first to load OIDC_SCOPES/, "0.40.1-0.42 load OIDC_SCOPES too; that is not the reason");
             assert.match(onlyProblem({ ...goodArgs(), chartVersion: "0.30.0" }, "chartVersion"), /older than 0.43.0/);
             assert.match(onlyProblem({ ...goodArgs(), chartVersion: "latest" }, "chartVersion"), /not a chart version/);
             for (const ok of ["0.43.0", "0.45.0", "0.46.0-rc.1", "1.0.0"]) {
@@ -231,12 +233,20 @@ describe("HeadlampRelease settings (pure)", () => {
             clusterIssuer: "letsencrypt",
             resources: HEADLAMP_DEFAULTS.resources as unknown as Record<string, unknown>,
             checksum: "abc123",
+            callbackUrl: "https://headlamp.example.com/oidc-callback",
+            usePkce: false,
+        };
+        const oidcValues = {
+            secret: { create: false },
+            externalSecret: { enabled: true, name: "headlamp-oidc", hasScopes: true },
+            callbackURL: "https://headlamp.example.com/oidc-callback",
+            usePKCE: false,
         };
 
         it("renders externalSecret OIDC, no service-account binding, one replica, ingress with TLS, resources, the checksum", () => {
             assert.deepStrictEqual(renderValues(settings), {
                 replicaCount: 1,
-                config: { oidc: { externalSecret: { enabled: true, name: "headlamp-oidc", hasScopes: true } } },
+                config: { oidc: oidcValues },
                 clusterRoleBinding: { create: false },
                 ingress: {
                     enabled: true,
@@ -248,6 +258,11 @@ describe("HeadlampRelease settings (pure)", () => {
                 resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "100m", memory: "128Mi" } },
                 podAnnotations: { [CHECKSUM_ANNOTATION]: "abc123" },
             });
+        });
+
+        it("turns on the chart's callback and PKCE flags with plain values, and its own Secret off", () => {
+            const oidc = (renderValues({ ...settings, callbackUrl: "https://headlamp.example.com/x/oidc-callback", usePkce: true }) as { config: { oidc: unknown } }).config.oidc;
+            assert.deepStrictEqual(oidc, { ...oidcValues, callbackURL: "https://headlamp.example.com/x/oidc-callback", usePKCE: true });
         });
 
         it("leaves out the cert-manager annotation without an issuer and the tls section without a Secret", () => {
@@ -270,7 +285,7 @@ describe("HeadlampRelease settings (pure)", () => {
             assert.deepStrictEqual(v.ingress.annotations, { "cert-manager.io/cluster-issuer": "letsencrypt", "traefik.ingress.kubernetes.io/router.middlewares": "a@b" });
             assert.deepStrictEqual(v.ingress.tls, [{ secretName: "other", hosts: ["x.example.com"] }]);
             assert.deepStrictEqual(v.podAnnotations, { [CHECKSUM_ANNOTATION]: "abc123", team: "ops" });
-            assert.deepStrictEqual(v.config, { oidc: { externalSecret: { enabled: true, name: "headlamp-oidc", hasScopes: true } }, baseURL: "" });
+            assert.deepStrictEqual(v.config, { oidc: oidcValues, baseURL: "" });
         });
 
         it("deepMerge does not change its inputs and treats arrays and Outputs as leaves", () => {

@@ -38,8 +38,17 @@ export const HEADLAMP_DEFAULTS = {
 export const CHART_NAME = "headlamp";
 /** The pod annotation whose value changes whenever the OIDC Secret's data changes. */
 export const CHECKSUM_ANNOTATION = "checksum/oidc-secret";
-/** First chart version whose `config.oidc.externalSecret` knows `hasScopes`. */
+/**
+ * Oldest chart version allowed. Not a feature floor: charts 0.40.1-0.42 pass `-oidc-scopes`
+ * unconditionally in externalSecret mode (0.43 made it depend on `hasScopes`). It is the oldest
+ * chart whose rendering of exactly these values (externalSecret with `hasScopes`, `callbackURL` and
+ * `usePKCE` turning on their flags, `secret.create: false`) was checked with `helm template`
+ * (0.43.0 to 0.45.0).
+ */
 export const MIN_CHART_VERSION = "0.43.0";
+/** Why {@link MIN_CHART_VERSION} is the floor, for the error message (and the README says the same). */
+export const MIN_CHART_VERSION_REASON =
+    "the oldest chart whose rendering of these values (externalSecret with hasScopes, callbackURL, usePKCE, secret.create false) was checked with helm template";
 /** Chart versions known to be broken (0.40.1 crash-loops). */
 export const BROKEN_CHART_VERSIONS: readonly string[] = ["0.40.1"];
 /** The ClusterRoles that admins and viewers are bound to. */
@@ -147,7 +156,7 @@ function checkChartVersion(problems: Problems, value: string | undefined): void 
     } else if (compareVersions(v, parseVersion(MIN_CHART_VERSION)!) < 0) {
         problems.add(
             "chartVersion",
-            `${show(value)} is older than ${MIN_CHART_VERSION}, whose config.oidc.externalSecret is the first to load OIDC_SCOPES (hasScopes); use ${show(HEADLAMP_DEFAULTS.chartVersion)}.`,
+            `${show(value)} is older than ${MIN_CHART_VERSION}, ${MIN_CHART_VERSION_REASON}; use ${show(HEADLAMP_DEFAULTS.chartVersion)}.`,
         );
     }
 }
@@ -410,13 +419,31 @@ export interface ValuesSettings {
     clusterIssuer?: string;
     resources: Record<string, unknown>;
     checksum: string;
+    /** The callback URL (also in the Secret as `OIDC_CALLBACK_URL`); not secret. */
+    callbackUrl: string;
+    /** Whether PKCE is on (the Secret then has `OIDC_USE_PKCE: "true"`). */
+    usePkce: boolean;
     values?: Record<string, unknown>;
 }
 
 /**
- * The chart values: OIDC from the external Secret (no OIDC value of its own), no cluster-admin
- * binding for the service account, one replica, the ingress with TLS, resources, the checksum
- * annotation, then the user's `values` deep-merged last (arrays replaced).
+ * The chart values: OIDC from the external Secret, no cluster-admin binding for the service
+ * account, one replica, the ingress with TLS, resources, the checksum annotation, then the user's
+ * `values` deep-merged last (arrays replaced).
+ *
+ * What the chart's templates (0.43-0.45, `templates/deployment.yaml` and `secret.yaml`) read:
+ * - `config.oidc.externalSecret` {enabled, name, hasScopes}: `envFrom` the Secret and pass
+ *   `-oidc-client-id`, `-oidc-client-secret`, `-oidc-idp-issuer-url` and (hasScopes)
+ *   `-oidc-scopes` as `$(OIDC_*)` references to its keys;
+ * - `config.oidc.callbackURL`: only when it is non-empty does the chart pass
+ *   `-oidc-callback-url=$(OIDC_CALLBACK_URL)`; the value comes from the Secret, this one only turns
+ *   the flag on (Headlamp itself reads no `OIDC_*` env name). Without the flag Headlamp builds the
+ *   redirect URI from the request (X-Forwarded-Proto + Host), which Authentik's strict match
+ *   refuses unless the ingress forwards https;
+ * - `config.oidc.usePKCE: true`: only then is `-oidc-use-pkce=$(OIDC_USE_PKCE)` passed;
+ * - `config.oidc.secret.create: false`: the chart's default (true) renders a second, empty Secret
+ *   named `oidc`, which could clash with an existing one in the namespace.
+ * No secret is among these values.
  */
 export function renderValues(s: ValuesSettings): Record<string, unknown> {
     const annotations: Record<string, string> = {};
@@ -436,7 +463,10 @@ export function renderValues(s: ValuesSettings): Record<string, unknown> {
         replicaCount: 1,
         config: {
             oidc: {
+                secret: { create: false },
                 externalSecret: { enabled: true, name: s.secretName, hasScopes: true },
+                callbackURL: s.callbackUrl,
+                usePKCE: s.usePkce,
             },
         },
         clusterRoleBinding: { create: false },
