@@ -9,6 +9,7 @@ import {
     discoveryUrlFor,
     issuerUrlFor,
     planScopes,
+    renderRedirectUris,
     validateAuthentikArgs,
 } from "./authentik/settings";
 
@@ -31,7 +32,8 @@ export interface AuthentikOidcAppArgs {
     /**
      * Redirect URIs allowed for this client, matched strictly: Headlamp's
      * `https://<host>/oidc-callback`, and `http://localhost:8000` for kubelogin. https only, except
-     * http on localhost / 127.0.0.1.
+     * http on localhost / 127.0.0.1. Each is sent as `{matching_mode: "strict", url,
+     * redirect_uri_type: "authorization"}`, the shape the provider reads back.
      */
     redirectUris: pulumi.Input<pulumi.Input<string>[]>;
     /** URL the Authentik library tile opens (usually Headlamp's URL). Default: none. */
@@ -72,6 +74,13 @@ export interface AuthentikOidcAppArgs {
      * `offline_access` (refresh tokens). Default all four; `openid` is required.
      */
     scopes?: string[];
+    /**
+     * Grant types the provider's token endpoint accepts (Terraform `grant_types`); a grant not
+     * listed is refused, and an empty list refuses every login. Default `authorization_code`
+     * (Headlamp's and kubelogin's login) and `refresh_token` (how both renew tokens); must include
+     * `authorization_code`.
+     */
+    grantTypes?: string[];
     /**
      * Replace the managed `email` scope mapping with one that returns `email_verified: true`.
      * Default true: since Authentik 2025.10 the managed mapping says `false`, and kube-apiserver
@@ -146,7 +155,8 @@ export class AuthentikOidcApp extends pulumi.ComponentResource {
             authorizationFlow: flowId(args.authorizationFlow ?? d.authorizationFlow),
             authenticationFlow: flowId(args.authenticationFlow ?? d.authenticationFlow),
             invalidationFlow: flowId(args.invalidationFlow ?? d.invalidationFlow),
-            allowedRedirectUris: pulumi.output(args.redirectUris).apply((uris) => uris.map((url) => ({ matching_mode: "strict", url }))),
+            allowedRedirectUris: pulumi.output(args.redirectUris).apply(renderRedirectUris),
+            grantTypes: args.grantTypes ?? d.grantTypes,
             signingKey,
             propertyMappings,
             issuerMode: "per_provider",

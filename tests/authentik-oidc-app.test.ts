@@ -5,7 +5,7 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import * as authentik from "@pulumi/authentik";
 import { AuthentikOidcApp, AuthentikOidcAppArgs } from "../components";
-import { EMAIL_VERIFIED_EXPRESSION, MANAGED_SCOPES, validateAuthentikArgs, issuerUrlFor, planScopes } from "../components/authentik/settings";
+import { AUTHENTIK_DEFAULTS, EMAIL_VERIFIED_EXPRESSION, MANAGED_SCOPES, validateAuthentikArgs, issuerUrlFor, planScopes, renderRedirectUris } from "../components/authentik/settings";
 import { AUTHENTIK_IDS, MockHarness, errorOf, isSecretIn, secretOf, valueOf } from "./harness";
 
 const T = {
@@ -76,7 +76,8 @@ describe("AuthentikOidcApp", () => {
                 authorizationFlow: AUTHENTIK_IDS.flow("default-provider-authorization-explicit-consent"),
                 authenticationFlow: AUTHENTIK_IDS.flow("default-authentication-flow"),
                 invalidationFlow: AUTHENTIK_IDS.flow("default-provider-invalidation-flow"),
-                allowedRedirectUris: [{ matching_mode: "strict", url: "https://headlamp.example.com/oidc-callback" }],
+                allowedRedirectUris: [{ matching_mode: "strict", url: "https://headlamp.example.com/oidc-callback", redirect_uri_type: "authorization" }],
+                grantTypes: ["authorization_code", "refresh_token"],
                 signingKey: AUTHENTIK_IDS.keyPair("authentik Self-signed Certificate"),
                 propertyMappings: [
                     AUTHENTIK_IDS.scope(MANAGED_SCOPES.openid),
@@ -167,6 +168,7 @@ describe("AuthentikOidcApp", () => {
             accessTokenValidity: "minutes=10",
             refreshTokenValidity: "days=7",
             scopes: ["openid", "email", "profile"],
+            grantTypes: ["authorization_code", "refresh_token", "client_credentials"],
             emailVerified: true,
             accessGroups: ["k8s-admins", "k8s-viewers"],
             createAccessGroups: false,
@@ -184,9 +186,10 @@ describe("AuthentikOidcApp", () => {
             assert.strictEqual(p.inputs.invalidationFlow, AUTHENTIK_IDS.flow("corp-logout"));
             assert.strictEqual(p.inputs.signingKey, AUTHENTIK_IDS.keyPair("corp-signing"));
             assert.deepStrictEqual(p.inputs.allowedRedirectUris, [
-                { matching_mode: "strict", url: "https://dash.corp.example/oidc-callback" },
-                { matching_mode: "strict", url: "http://localhost:8000" },
+                { matching_mode: "strict", url: "https://dash.corp.example/oidc-callback", redirect_uri_type: "authorization" },
+                { matching_mode: "strict", url: "http://localhost:8000", redirect_uri_type: "authorization" },
             ]);
+            assert.deepStrictEqual(p.inputs.grantTypes, ["authorization_code", "refresh_token", "client_credentials"]);
             assert.deepStrictEqual(
                 [p.inputs.accessCodeValidity, p.inputs.accessTokenValidity, p.inputs.refreshTokenValidity],
                 ["minutes=2", "minutes=10", "days=7"],
@@ -272,6 +275,10 @@ describe("AuthentikOidcApp", () => {
             ["empty access group", { accessGroups: [""] }, /accessGroups\[0\]: must not be empty/],
             ["create without groups", { createAccessGroups: true }, /createAccessGroups: is true but accessGroups is empty/],
             ["missing URL", { authentikUrl: undefined }, /authentikUrl: is required/],
+            ["no grant types", { grantTypes: [] }, /grantTypes: must not be empty: Authentik then refuses every login/],
+            ["grant types without the code flow", { grantTypes: ["refresh_token"] }, /grantTypes: \["refresh_token"\] lacks "authorization_code"/],
+            ["a bad grant type", { grantTypes: ["authorization_code", "refresh token"] }, /grantTypes\[1\]: "refresh token" is not a grant type name/],
+            ["a repeated grant type", { grantTypes: ["authorization_code", "authorization_code"] }, /grantTypes: .* lists a grant type twice/],
         ];
         for (const [what, patch, pattern] of cases) {
             it(`rejects ${what} before registering anything`, async () => {
@@ -308,6 +315,17 @@ describe("AuthentikOidcApp", () => {
 });
 
 describe("Authentik settings (pure)", () => {
+    it("sends each redirect URI with every key the provider reads back, so updates show no diff", () => {
+        assert.deepStrictEqual(renderRedirectUris(["https://h.example/oidc-callback", "http://localhost:8000"]), [
+            { matching_mode: "strict", url: "https://h.example/oidc-callback", redirect_uri_type: "authorization" },
+            { matching_mode: "strict", url: "http://localhost:8000", redirect_uri_type: "authorization" },
+        ]);
+    });
+
+    it("pins the grant types Headlamp and kubelogin use", () => {
+        assert.deepStrictEqual(AUTHENTIK_DEFAULTS.grantTypes, ["authorization_code", "refresh_token"]);
+    });
+
     it("builds the issuer from the base URL and slug", () => {
         assert.strictEqual(issuerUrlFor("https://a.example", "h"), "https://a.example/application/o/h/");
         assert.strictEqual(issuerUrlFor("https://a.example//", "h"), "https://a.example/application/o/h/");

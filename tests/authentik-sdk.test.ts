@@ -36,7 +36,7 @@ describe("local @pulumi/authentik SDK", () => {
             clientSecret: "s3cret",
             authorizationFlow: flow.id,
             invalidationFlow: flow.id,
-            allowedRedirectUris: [{ matching_mode: "strict", url: "https://h.example.com/oidc-callback" }],
+            allowedRedirectUris: [{ matching_mode: "strict", url: "https://h.example.com/oidc-callback", redirect_uri_type: "authorization" }],
         });
         new authentik.Application("a", { name: "Headlamp", slug: "headlamp", protocolProvider: provider.providerOauth2Id.apply(Number) });
         await valueOf(provider.clientSecret);
@@ -56,7 +56,7 @@ describe("local @pulumi/authentik SDK", () => {
         assert.strictEqual(h.invokesOf("authentik:index/getFlow:getFlow")[0].packageRef, "mock-uuid");
         assert.deepStrictEqual(p.additionalSecretOutputs, ["clientSecret"]);
         assert.ok(isSecretIn(p.rawInputs, "clientSecret"), "clientSecret input is secret");
-        assert.deepStrictEqual(p.inputs.allowedRedirectUris, [{ matching_mode: "strict", url: "https://h.example.com/oidc-callback" }]);
+        assert.deepStrictEqual(p.inputs.allowedRedirectUris, [{ matching_mode: "strict", url: "https://h.example.com/oidc-callback", redirect_uri_type: "authorization" }]);
         assert.strictEqual(a.inputs.protocolProvider, Number(await valueOf(provider.providerOauth2Id)));
         assert.strictEqual(await secretOf(provider.clientSecret), true);
     });

@@ -167,10 +167,11 @@ describe("the program (index.ts) under mocks", function () {
             const provider = h.one(T.oauth2);
             assert.strictEqual(provider.inputs.clientId, "headlamp-dev");
             assert.deepStrictEqual(provider.inputs.allowedRedirectUris, [
-                { matching_mode: "strict", url: "https://headlamp.dev.example.com/oidc-callback" },
-                { matching_mode: "strict", url: "http://localhost:8000" },
-                { matching_mode: "strict", url: "http://localhost:18000" },
+                { matching_mode: "strict", url: "https://headlamp.dev.example.com/oidc-callback", redirect_uri_type: "authorization" },
+                { matching_mode: "strict", url: "http://localhost:8000", redirect_uri_type: "authorization" },
+                { matching_mode: "strict", url: "http://localhost:18000", redirect_uri_type: "authorization" },
             ]);
+            assert.deepStrictEqual(provider.inputs.grantTypes, ["authorization_code", "refresh_token"]);
             assert.deepStrictEqual(h.invokesOf("authentik:index/getGroup:getGroup").map((i) => i.args.name), ["k8s-admins", "k8s-viewers"]);
             assert.strictEqual(h.one(T.scope).inputs.scopeName, "email", "the verified-email mapping replaces the managed one");
         });
@@ -293,7 +294,7 @@ describe("the program (index.ts) under mocks", function () {
     it("kubectlAccess false: no loopback redirect URIs and no kubeconfig export", async () => {
         const run = await runProgram(dev({ kubectlAccess: false }));
         assert.deepStrictEqual(run.h.one(T.oauth2).inputs.allowedRedirectUris, [
-            { matching_mode: "strict", url: "https://headlamp.dev.example.com/oidc-callback" },
+            { matching_mode: "strict", url: "https://headlamp.dev.example.com/oidc-callback", redirect_uri_type: "authorization" },
         ]);
         assert.strictEqual(run.program.kubeconfig, undefined);
         assert.deepStrictEqual(run.warnings, []);

@@ -23,6 +23,7 @@ export const AUTHENTIK_DEFAULTS = {
     accessTokenValidity: "minutes=30",
     refreshTokenValidity: "days=30",
     scopes: ["openid", "email", "profile", "offline_access"] as string[],
+    grantTypes: ["authorization_code", "refresh_token"] as string[],
     emailVerified: true,
     createAccessGroups: false,
 } as const;
@@ -65,6 +66,15 @@ export function planScopes(scopes: readonly string[], emailVerified: boolean): S
     return { managed, customEmail };
 }
 
+/**
+ * Each allowed redirect URI as the provider keeps it: strict matching, and `redirect_uri_type`
+ * `authorization` (provider 2026.5 reads that key back, with that default, so an entry without it
+ * would show a diff on every update).
+ */
+export function renderRedirectUris(uris: readonly string[]): { matching_mode: string; url: string; redirect_uri_type: string }[] {
+    return uris.map((url) => ({ matching_mode: "strict", url, redirect_uri_type: "authorization" }));
+}
+
 /** `https://auth.example.com` + `headlamp` -> `https://auth.example.com/application/o/headlamp/`. */
 export function issuerUrlFor(authentikUrl: string, slug: string): string {
     return `${authentikUrl.replace(/\/+$/, "")}/application/o/${slug}/`;
@@ -97,6 +107,7 @@ export interface AuthentikArgsToCheck {
     accessTokenValidity?: string;
     refreshTokenValidity?: string;
     scopes?: string[];
+    grantTypes?: string[];
     emailVerified?: boolean;
     accessGroups?: string[];
     createAccessGroups?: boolean;
@@ -190,6 +201,10 @@ export function validateAuthentikArgs(args: AuthentikArgsToCheck | undefined): P
         }
     }
 
+    if (args.grantTypes !== undefined) {
+        checkGrantTypes(problems, args.grantTypes);
+    }
+
     if (args.accessGroups !== undefined) {
         const seen = new Set<string>();
         args.accessGroups.forEach((group, i) => {
@@ -204,4 +219,31 @@ export function validateAuthentikArgs(args: AuthentikArgsToCheck | undefined): P
         problems.add("createAccessGroups", "is true but accessGroups is empty; list the groups to create, or drop createAccessGroups.");
     }
     return problems;
+}
+
+/**
+ * The provider's grant types: Authentik's token endpoint refuses a grant that is not listed (and a
+ * provider with an empty list refuses every login). Headlamp and kubelogin both use the
+ * authorization code flow, and refresh their tokens with `refresh_token`.
+ */
+function checkGrantTypes(problems: Problems, grantTypes: unknown): void {
+    if (!Array.isArray(grantTypes)) {
+        problems.add("grantTypes", `must be a list of grant types, e.g. ${show(AUTHENTIK_DEFAULTS.grantTypes)}.`);
+        return;
+    }
+    if (grantTypes.length === 0) {
+        problems.add("grantTypes", `must not be empty: Authentik then refuses every login; use ${show(AUTHENTIK_DEFAULTS.grantTypes)}.`);
+        return;
+    }
+    grantTypes.forEach((grant: unknown, i) => {
+        if (typeof grant !== "string" || !/^[A-Za-z0-9_:.-]+$/.test(grant)) {
+            problems.add(`grantTypes[${i}]`, `${show(grant)} is not a grant type name (e.g. "authorization_code", "refresh_token").`);
+        }
+    });
+    if (!grantTypes.includes("authorization_code")) {
+        problems.add("grantTypes", `${show(grantTypes)} lacks "authorization_code", the flow Headlamp and kubelogin log in with; add it.`);
+    }
+    if (new Set(grantTypes).size !== grantTypes.length) {
+        problems.add("grantTypes", `${show(grantTypes)} lists a grant type twice; list each once.`);
+    }
 }

@@ -22,25 +22,25 @@ export class Application extends pulumi.CustomResource {
     /** The Terraform id of the application. */
     public readonly applicationId!: pulumi.Output<string>;
     /** Backchannel providers. */
-    public readonly backchannelProviders!: pulumi.Output<number[]>;
+    public readonly backchannelProviders!: pulumi.Output<number[] | undefined>;
     /** Group (folder) shown in the user's library. */
-    public readonly group!: pulumi.Output<string>;
+    public readonly group!: pulumi.Output<string | undefined>;
     /** Description shown in the library. */
-    public readonly metaDescription!: pulumi.Output<string>;
+    public readonly metaDescription!: pulumi.Output<string | undefined>;
     /** Icon URL. */
-    public readonly metaIcon!: pulumi.Output<string>;
+    public readonly metaIcon!: pulumi.Output<string | undefined>;
     /** Launch URL. */
-    public readonly metaLaunchUrl!: pulumi.Output<string>;
+    public readonly metaLaunchUrl!: pulumi.Output<string | undefined>;
     /** Publisher. */
-    public readonly metaPublisher!: pulumi.Output<string>;
+    public readonly metaPublisher!: pulumi.Output<string | undefined>;
     /** Display name. */
     public readonly name!: pulumi.Output<string>;
     /** Open the launch URL in a new tab. */
-    public readonly openInNewTab!: pulumi.Output<boolean>;
+    public readonly openInNewTab!: pulumi.Output<boolean | undefined>;
     /** `all` or `any`. Defaults to `any`. */
-    public readonly policyEngineMode!: pulumi.Output<string>;
+    public readonly policyEngineMode!: pulumi.Output<string | undefined>;
     /** The provider's numeric id. */
-    public readonly protocolProvider!: pulumi.Output<number>;
+    public readonly protocolProvider!: pulumi.Output<number | undefined>;
     /** Internal application name, used in URLs. */
     public readonly slug!: pulumi.Output<string>;
     /** The application's UUID (the target of policy bindings). */

@@ -2,8 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "./utilities";
 
 /** Looks up a certificate-key pair by name (e.g. "authentik Self-signed Certificate"). */
-export function getCertificateKeyPair(args?: GetCertificateKeyPairArgs, opts?: pulumi.InvokeOptions): Promise<GetCertificateKeyPairResult> {
-    args = args || {};
+export function getCertificateKeyPair(args: GetCertificateKeyPairArgs, opts?: pulumi.InvokeOptions): Promise<GetCertificateKeyPairResult> {
     opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts || {});
     return pulumi.runtime.invoke("authentik:index/getCertificateKeyPair:getCertificateKeyPair", {
         "fetchCertificate": args.fetchCertificate,
@@ -16,7 +15,8 @@ export function getCertificateKeyPair(args?: GetCertificateKeyPairArgs, opts?: p
 export interface GetCertificateKeyPairArgs {
     fetchCertificate?: boolean;
     fetchKey?: boolean;
-    name?: string;
+    /** Name of the certificate-key pair (required by the provider). */
+    name: string;
 }
 
 /** A collection of values returned by getCertificateKeyPair. */
@@ -25,16 +25,15 @@ export interface GetCertificateKeyPairResult {
     readonly expiry: string;
     readonly fingerprint1: string;
     readonly fingerprint256: string;
-    readonly fetchCertificate: boolean;
-    readonly fetchKey: boolean;
+    readonly fetchCertificate?: boolean;
+    readonly fetchKey?: boolean;
     readonly id: string;
     readonly keyData: string;
     readonly name: string;
 }
 
 /** Looks up a certificate-key pair by name (e.g. "authentik Self-signed Certificate"). */
-export function getCertificateKeyPairOutput(args?: GetCertificateKeyPairOutputArgs, opts?: pulumi.InvokeOutputOptions): pulumi.Output<GetCertificateKeyPairResult> {
-    args = args || {};
+export function getCertificateKeyPairOutput(args: GetCertificateKeyPairOutputArgs, opts?: pulumi.InvokeOutputOptions): pulumi.Output<GetCertificateKeyPairResult> {
     opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts || {});
     return pulumi.runtime.invokeOutput("authentik:index/getCertificateKeyPair:getCertificateKeyPair", {
         "fetchCertificate": args.fetchCertificate,
@@ -47,5 +46,6 @@ export function getCertificateKeyPairOutput(args?: GetCertificateKeyPairOutputAr
 export interface GetCertificateKeyPairOutputArgs {
     fetchCertificate?: pulumi.Input<boolean>;
     fetchKey?: pulumi.Input<boolean>;
-    name?: pulumi.Input<string>;
+    /** Name of the certificate-key pair (required by the provider). */
+    name: pulumi.Input<string>;
 }

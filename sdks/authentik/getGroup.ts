@@ -23,10 +23,10 @@ export interface GetGroupArgs {
 export interface GetGroupResult {
     readonly attributes: string;
     readonly id: string;
-    readonly includeUsers: boolean;
+    readonly includeUsers?: boolean;
     readonly isSuperuser: boolean;
-    readonly name: string;
-    readonly pk: string;
+    readonly name?: string;
+    readonly pk?: string;
     readonly users: number[];
 }
 

@@ -27,9 +27,9 @@ export interface GetPropertyMappingProviderScopeResult {
     readonly expression: string;
     readonly id: string;
     readonly ids: string[];
-    readonly managed: string;
-    readonly managedLists: string[];
-    readonly name: string;
+    readonly managed?: string;
+    readonly managedLists?: string[];
+    readonly name?: string;
     readonly scopeName: string;
 }
 

@@ -20,17 +20,17 @@ export class Group extends pulumi.CustomResource {
     }
 
     /** JSON attributes. */
-    public readonly attributes!: pulumi.Output<string>;
+    public readonly attributes!: pulumi.Output<string | undefined>;
     /** The Terraform id of the group. */
     public readonly groupId!: pulumi.Output<string>;
     /** Whether members are superusers. */
-    public readonly isSuperuser!: pulumi.Output<boolean>;
+    public readonly isSuperuser!: pulumi.Output<boolean | undefined>;
     /** Group name. */
     public readonly name!: pulumi.Output<string>;
     /** Parent groups. */
-    public readonly parents!: pulumi.Output<string[]>;
+    public readonly parents!: pulumi.Output<string[] | undefined>;
     /** Roles. */
-    public readonly roles!: pulumi.Output<string[]>;
+    public readonly roles!: pulumi.Output<string[] | undefined>;
     /** Member user ids. */
     public readonly users!: pulumi.Output<number[]>;
 

@@ -20,25 +20,25 @@ export class PolicyBinding extends pulumi.CustomResource {
     }
 
     /** Whether the binding is evaluated. */
-    public readonly enabled!: pulumi.Output<boolean>;
+    public readonly enabled!: pulumi.Output<boolean | undefined>;
     /** Result when the policy fails. */
-    public readonly failureResult!: pulumi.Output<boolean>;
+    public readonly failureResult!: pulumi.Output<boolean | undefined>;
     /** Group the binding matches. */
-    public readonly group!: pulumi.Output<string>;
+    public readonly group!: pulumi.Output<string | undefined>;
     /** Negate the result. */
-    public readonly negate!: pulumi.Output<boolean>;
+    public readonly negate!: pulumi.Output<boolean | undefined>;
     /** Order among the target's bindings. */
     public readonly order!: pulumi.Output<number>;
     /** Policy to evaluate. */
-    public readonly policy!: pulumi.Output<string>;
+    public readonly policy!: pulumi.Output<string | undefined>;
     /** The Terraform id of the binding. */
     public readonly policyBindingId!: pulumi.Output<string>;
     /** Target object's UUID (e.g. an application's `uuid`). */
     public readonly target!: pulumi.Output<string>;
     /** Timeout in seconds. */
-    public readonly timeout!: pulumi.Output<number>;
+    public readonly timeout!: pulumi.Output<number | undefined>;
     /** User the binding matches. */
-    public readonly user!: pulumi.Output<number>;
+    public readonly user!: pulumi.Output<number | undefined>;
 
     /** Create a PolicyBinding resource with the given unique name, arguments, and options. */
     constructor(name: string, args: PolicyBindingArgs, opts?: pulumi.CustomResourceOptions);

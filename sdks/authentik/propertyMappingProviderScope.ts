@@ -20,7 +20,7 @@ export class PropertyMappingProviderScope extends pulumi.CustomResource {
     }
 
     /** Description shown to the user when consenting. */
-    public readonly description!: pulumi.Output<string>;
+    public readonly description!: pulumi.Output<string | undefined>;
     /** Python expression returning the claims of this scope. */
     public readonly expression!: pulumi.Output<string>;
     /** Mapping name. */

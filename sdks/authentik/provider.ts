@@ -27,7 +27,8 @@ export class Provider extends pulumi.ProviderResource {
         let resourceInputs: pulumi.Inputs = {};
         opts = opts || {};
         {
-            resourceInputs["headers"] = pulumi.output(args ? args.headers : undefined).apply(JSON.stringify);
+            // Sensitive in the provider schema: a secret from the start, as the generated SDK wraps it.
+            resourceInputs["headers"] = pulumi.output(args?.headers ? pulumi.secret(args.headers) : undefined).apply(JSON.stringify);
             resourceInputs["insecure"] = pulumi.output((args ? args.insecure : undefined) ?? utilities.getEnvBoolean("AUTHENTIK_INSECURE")).apply(JSON.stringify);
             resourceInputs["token"] = (args?.token ? pulumi.secret(args.token) : undefined) ?? utilities.getEnv("AUTHENTIK_TOKEN");
             resourceInputs["url"] = (args ? args.url : undefined) ?? utilities.getEnv("AUTHENTIK_URL");
@@ -41,7 +42,7 @@ export class Provider extends pulumi.ProviderResource {
 
 /** The set of arguments for constructing a Provider resource. */
 export interface ProviderArgs {
-    /** Optional HTTP headers sent with every request. */
+    /** Optional HTTP headers sent with every request (sensitive: sent as a secret). */
     headers?: pulumi.Input<{ [key: string]: pulumi.Input<string> }>;
     /** Whether to skip TLS verification. */
     insecure?: pulumi.Input<boolean>;

@@ -22,13 +22,13 @@ export class ProviderOauth2 extends pulumi.CustomResource {
     }
 
     /** Access codes not valid on or after current time + this value (Format: hours=1;minutes=2;seconds=3). Defaults to `minutes=1`. */
-    public readonly accessCodeValidity!: pulumi.Output<string>;
+    public readonly accessCodeValidity!: pulumi.Output<string | undefined>;
     /** Tokens not valid on or after current time + this value. Defaults to `minutes=10`. */
-    public readonly accessTokenValidity!: pulumi.Output<string>;
-    /** Allowed redirect URIs, each `{matching_mode: "strict"|"regex", url}`. */
-    public readonly allowedRedirectUris!: pulumi.Output<outputs.ProviderOauth2AllowedRedirectUri[]>;
+    public readonly accessTokenValidity!: pulumi.Output<string | undefined>;
+    /** Allowed redirect URIs, each `{matching_mode: "strict"|"regex", url, redirect_uri_type: "authorization"|"logout"}`. */
+    public readonly allowedRedirectUris!: pulumi.Output<outputs.ProviderOauth2AllowedRedirectUri[] | undefined>;
     /** Flow used for authentication when the application is accessed by an unauthenticated user. */
-    public readonly authenticationFlow!: pulumi.Output<string>;
+    public readonly authenticationFlow!: pulumi.Output<string | undefined>;
     /** Flow used when authorizing this provider. */
     public readonly authorizationFlow!: pulumi.Output<string>;
     /** OAuth2 client id. */
@@ -36,37 +36,42 @@ export class ProviderOauth2 extends pulumi.CustomResource {
     /** OAuth2 client secret; generated when not set. */
     public readonly clientSecret!: pulumi.Output<string>;
     /** `confidential` or `public`. Defaults to `confidential`. */
-    public readonly clientType!: pulumi.Output<string>;
+    public readonly clientType!: pulumi.Output<string | undefined>;
     /** Key used to encrypt the tokens (JWE). */
-    public readonly encryptionKey!: pulumi.Output<string>;
+    public readonly encryptionKey!: pulumi.Output<string | undefined>;
+    /**
+     * Grant types the token endpoint accepts for this client (e.g. `authorization_code`,
+     * `refresh_token`); a grant not listed is refused. Computed when not set.
+     */
+    public readonly grantTypes!: pulumi.Output<string[]>;
     /** Include user claims from scopes in the id_token. Defaults to `true`. */
-    public readonly includeClaimsInIdToken!: pulumi.Output<boolean>;
+    public readonly includeClaimsInIdToken!: pulumi.Output<boolean | undefined>;
     /** Flow used ending the session from a provider. */
     public readonly invalidationFlow!: pulumi.Output<string>;
     /** `global` or `per_provider`. Defaults to `per_provider`. */
-    public readonly issuerMode!: pulumi.Output<string>;
+    public readonly issuerMode!: pulumi.Output<string | undefined>;
     /** Providers whose JWTs are accepted. */
-    public readonly jwtFederationProviders!: pulumi.Output<number[]>;
+    public readonly jwtFederationProviders!: pulumi.Output<number[] | undefined>;
     /** Sources whose JWTs are accepted. */
-    public readonly jwtFederationSources!: pulumi.Output<string[]>;
+    public readonly jwtFederationSources!: pulumi.Output<string[] | undefined>;
     /** `backchannel` or `frontchannel`. */
-    public readonly logoutMethod!: pulumi.Output<string>;
+    public readonly logoutMethod!: pulumi.Output<string | undefined>;
     /** Logout URI. */
-    public readonly logoutUri!: pulumi.Output<string>;
+    public readonly logoutUri!: pulumi.Output<string | undefined>;
     /** Provider name. */
     public readonly name!: pulumi.Output<string>;
     /** Scope mappings (ids) the provider offers. */
-    public readonly propertyMappings!: pulumi.Output<string[]>;
+    public readonly propertyMappings!: pulumi.Output<string[] | undefined>;
     /** The Terraform id of the provider. */
     public readonly providerOauth2Id!: pulumi.Output<string>;
     /** When refreshing a token, issue a new refresh token if its remaining validity is below this. */
-    public readonly refreshTokenThreshold!: pulumi.Output<string>;
+    public readonly refreshTokenThreshold!: pulumi.Output<string | undefined>;
     /** Refresh tokens not valid on or after current time + this value. Defaults to `days=30`. */
-    public readonly refreshTokenValidity!: pulumi.Output<string>;
+    public readonly refreshTokenValidity!: pulumi.Output<string | undefined>;
     /** Key used to sign the tokens (RS256/ES256); without it tokens are HS256-signed with the client secret. */
-    public readonly signingKey!: pulumi.Output<string>;
+    public readonly signingKey!: pulumi.Output<string | undefined>;
     /** What the `sub` claim contains. Defaults to `hashed_user_id`. */
-    public readonly subMode!: pulumi.Output<string>;
+    public readonly subMode!: pulumi.Output<string | undefined>;
 
     /** Create a ProviderOauth2 resource with the given unique name, arguments, and options. */
     constructor(name: string, args: ProviderOauth2Args, opts?: pulumi.CustomResourceOptions);
@@ -85,6 +90,7 @@ export class ProviderOauth2 extends pulumi.CustomResource {
             resourceInputs["clientSecret"] = state?.clientSecret;
             resourceInputs["clientType"] = state?.clientType;
             resourceInputs["encryptionKey"] = state?.encryptionKey;
+            resourceInputs["grantTypes"] = state?.grantTypes;
             resourceInputs["includeClaimsInIdToken"] = state?.includeClaimsInIdToken;
             resourceInputs["invalidationFlow"] = state?.invalidationFlow;
             resourceInputs["issuerMode"] = state?.issuerMode;
@@ -119,6 +125,7 @@ export class ProviderOauth2 extends pulumi.CustomResource {
             resourceInputs["clientSecret"] = args?.clientSecret ? pulumi.secret(args.clientSecret) : undefined;
             resourceInputs["clientType"] = args?.clientType;
             resourceInputs["encryptionKey"] = args?.encryptionKey;
+            resourceInputs["grantTypes"] = args?.grantTypes;
             resourceInputs["includeClaimsInIdToken"] = args?.includeClaimsInIdToken;
             resourceInputs["invalidationFlow"] = args?.invalidationFlow;
             resourceInputs["issuerMode"] = args?.issuerMode;
@@ -147,7 +154,7 @@ export interface ProviderOauth2State {
     accessCodeValidity?: pulumi.Input<string>;
     /** Tokens not valid on or after current time + this value. Defaults to `minutes=10`. */
     accessTokenValidity?: pulumi.Input<string>;
-    /** Allowed redirect URIs, each `{matching_mode: "strict"|"regex", url}`. */
+    /** Allowed redirect URIs, each `{matching_mode: "strict"|"regex", url, redirect_uri_type: "authorization"|"logout"}`. */
     allowedRedirectUris?: pulumi.Input<pulumi.Input<inputs.ProviderOauth2AllowedRedirectUri>[]>;
     /** Flow used for authentication when the application is accessed by an unauthenticated user. */
     authenticationFlow?: pulumi.Input<string>;
@@ -161,6 +168,11 @@ export interface ProviderOauth2State {
     clientType?: pulumi.Input<string>;
     /** Key used to encrypt the tokens (JWE). */
     encryptionKey?: pulumi.Input<string>;
+    /**
+     * Grant types the token endpoint accepts for this client (e.g. `authorization_code`,
+     * `refresh_token`); a grant not listed is refused. Computed when not set.
+     */
+    grantTypes?: pulumi.Input<pulumi.Input<string>[]>;
     /** Include user claims from scopes in the id_token. Defaults to `true`. */
     includeClaimsInIdToken?: pulumi.Input<boolean>;
     /** Flow used ending the session from a provider. */
@@ -197,7 +209,7 @@ export interface ProviderOauth2Args {
     accessCodeValidity?: pulumi.Input<string>;
     /** Tokens not valid on or after current time + this value. Defaults to `minutes=10`. */
     accessTokenValidity?: pulumi.Input<string>;
-    /** Allowed redirect URIs, each `{matching_mode: "strict"|"regex", url}`. */
+    /** Allowed redirect URIs, each `{matching_mode: "strict"|"regex", url, redirect_uri_type: "authorization"|"logout"}`. */
     allowedRedirectUris?: pulumi.Input<pulumi.Input<inputs.ProviderOauth2AllowedRedirectUri>[]>;
     /** Flow used for authentication when the application is accessed by an unauthenticated user. */
     authenticationFlow?: pulumi.Input<string>;
@@ -211,6 +223,11 @@ export interface ProviderOauth2Args {
     clientType?: pulumi.Input<string>;
     /** Key used to encrypt the tokens (JWE). */
     encryptionKey?: pulumi.Input<string>;
+    /**
+     * Grant types the token endpoint accepts for this client (e.g. `authorization_code`,
+     * `refresh_token`); a grant not listed is refused. Computed when not set.
+     */
+    grantTypes?: pulumi.Input<pulumi.Input<string>[]>;
     /** Include user claims from scopes in the id_token. Defaults to `true`. */
     includeClaimsInIdToken?: pulumi.Input<boolean>;
     /** Flow used ending the session from a provider. */

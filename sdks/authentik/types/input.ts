@@ -1,8 +1,19 @@
 import * as pulumi from "@pulumi/pulumi";
 
-/** One allowed redirect URI of an OAuth2 provider (keys stay snake_case, as in Terraform). */
+/**
+ * One allowed redirect URI of an OAuth2 provider. In the provider schema an entry is a
+ * `map(string)` (keys stay snake_case, as in Terraform); this subset names the keys the provider
+ * reads back, so none is left out by mistake.
+ */
 export interface ProviderOauth2AllowedRedirectUri {
     /** `strict` or `regex`. */
     matching_mode: pulumi.Input<string>;
+    /** The redirect URI (or regular expression). */
     url: pulumi.Input<string>;
+    /**
+     * `authorization` (where the authorization response goes) or `logout` (post-logout redirect).
+     * Provider 2026.5 (#914) reads it back with the default `authorization`, so an entry sent
+     * without it shows a diff on every update: always send it.
+     */
+    redirect_uri_type: pulumi.Input<string>;
 }
