@@ -267,7 +267,6 @@ describe("local @pulumi/authentik SDK against the provider schema (names, types,
             for (const [name, d] of args) {
                 inputs[name] = sample(d.type, name);
             }
-            // eslint-disable-next-line @typescript-eslint/no-explicit-any
             const res = new (authentik as any)[ctor]("every-input", inputs);
             await valueOf(res.urn);
             await h.settle();

@@ -42,9 +42,17 @@ function isObj(v: unknown): v is Obj {
 function coalesce(defaults: Obj, user: Obj | undefined): Obj {
     const out: Obj = { ...defaults };
     for (const [k, v] of Object.entries(user ?? {})) {
-        out[k] = isObj(out[k]) && isObj(v) ? coalesce(out[k] as Obj, v) : v;
+        out[k] = isObj(out[k]) && isObj(v) ? coalesce(out[k], v) : v;
     }
     return out;
+}
+
+/** A scalar as Go's `toString` prints it ("" for nil). */
+function scalar(v: unknown): string {
+    if (v === undefined || v === null) {
+        return "";
+    }
+    return typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? String(v) : JSON.stringify(v);
 }
 
 /** Go template truthiness (`if`): false, 0, nil, "" and empty collections are false. */
@@ -76,13 +84,13 @@ export interface RenderedOidc {
  */
 export function renderChartOidc(values: Obj, secretData: Record<string, string>): RenderedOidc {
     const config = isObj(values.config) ? values.config : {};
-    const oidc = coalesce(CHART_OIDC_DEFAULTS as unknown as Obj, isObj(config.oidc) ? config.oidc : undefined);
+    const oidc = coalesce(CHART_OIDC_DEFAULTS, isObj(config.oidc) ? config.oidc : undefined);
     const secret = oidc.secret as Obj;
     const ext = oidc.externalSecret as Obj;
     const env = (Array.isArray(values.env) ? values.env : []) as { name: string; value?: unknown }[];
-    const envValue = (name: string) => String(env.find((e) => e.name === name)?.value ?? "");
+    const envValue = (name: string) => scalar(env.find((e) => e.name === name)?.value);
 
-    const chartSecrets = truthy(secret.create) ? [String(secret.name)] : [];
+    const chartSecrets = truthy(secret.create) ? [scalar(secret.name)] : [];
     if (!truthy(ext.enabled)) {
         throw new Error("this stand-in models only config.oidc.externalSecret mode");
     }
@@ -94,16 +102,16 @@ export function renderChartOidc(values: Obj, secretData: Record<string, string>)
     if (truthy(ext.hasScopes)) {
         args.push("-oidc-scopes=$(OIDC_SCOPES)");
     }
-    if (String(oidc.callbackURL ?? "") !== "" || envValue("OIDC_CALLBACK_URL") !== "") {
+    if (scalar(oidc.callbackURL) !== "" || envValue("OIDC_CALLBACK_URL") !== "") {
         args.push("-oidc-callback-url=$(OIDC_CALLBACK_URL)");
     }
-    if (String(oidc.usePKCE) === "true" || envValue("OIDC_USE_PKCE") === "true") {
+    if (scalar(oidc.usePKCE) === "true" || envValue("OIDC_USE_PKCE") === "true") {
         args.push("-oidc-use-pkce=$(OIDC_USE_PKCE)");
     }
     const containerEnv: Record<string, string> = { ...secretData };
     for (const e of env) {
-        containerEnv[e.name] = String(e.value ?? "");
+        containerEnv[e.name] = scalar(e.value);
     }
     const resolvedArgs = args.map((a) => a.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (ref, name: string) => (name in containerEnv ? containerEnv[name] : ref)));
-    return { chartSecrets, envFrom: String(ext.name), args, resolvedArgs };
+    return { chartSecrets, envFrom: scalar(ext.name), args, resolvedArgs };
 }
