@@ -73,6 +73,24 @@ export function show(value: unknown): string {
     return JSON.stringify(value);
 }
 
+/**
+ * Checks that every "%" in a URL starts a valid escape ("%" and two hex digits). Browsers and
+ * Node's URL parser keep a bad one as written; Go's net/url, which kube-apiserver parses its
+ * issuer with, refuses the whole URL ("invalid URL escape") and the API server does not start.
+ * Returns false (after recording the problem) when there is a bad escape.
+ */
+export function checkPercentEscapes(problems: Problems, field: string, value: string): boolean {
+    const bad = /%(?![0-9A-Fa-f]{2})/.exec(value);
+    if (!bad) {
+        return true;
+    }
+    problems.add(
+        field,
+        `${show(value)} has a bad percent escape ${show(value.slice(bad.index, bad.index + 3))}: Kubernetes and other Go programs refuse the URL ("invalid URL escape"); write a literal "%" as "%25", or use a valid escape such as "%2F".`,
+    );
+    return false;
+}
+
 function parseUrl(value: string): URL | undefined {
     try {
         return new URL(value);
@@ -86,7 +104,7 @@ function parseUrl(value: string): URL | undefined {
  * no path beyond "/", no query or fragment.
  */
 export function checkHttpsBaseUrl(problems: Problems, field: string, value: string | undefined, example: string): void {
-    if (value === undefined) {
+    if (value === undefined || !checkPercentEscapes(problems, field, value)) {
         return;
     }
     const url = parseUrl(value);
@@ -107,10 +125,10 @@ export function checkHttpsBaseUrl(problems: Problems, field: string, value: stri
 
 /**
  * Checks an https URL that may have a path (an OIDC issuer, a callback): absolute, https, no
- * credentials, no query or fragment.
+ * credentials, no query or fragment, no bad percent escape.
  */
 export function checkHttpsUrl(problems: Problems, field: string, value: string | undefined, example: string): URL | undefined {
-    if (value === undefined) {
+    if (value === undefined || !checkPercentEscapes(problems, field, value)) {
         return undefined;
     }
     const url = parseUrl(value);

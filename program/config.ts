@@ -1,6 +1,7 @@
 // Reads the stack's config into one typed object and checks it, collecting every problem and
 // naming each config key. Secrets are read as secret Outputs and never echoed. Pure apart from
 // reading Pulumi config; index.ts maps the result to component args.
+import { isIPv6 } from "net";
 import * as pulumi from "@pulumi/pulumi";
 import { AUTHENTIK_DEFAULTS } from "../components/authentik/settings";
 import { K3sAuthConfigApiVersion, K3sDistribution, K3sOidcMode } from "../components/k3s/settings";
@@ -193,21 +194,60 @@ export function parseServer(problems: Problems, field: string, value: string): S
         problems.add(field, `${show(value)} has port ${port}; use a port from 1 to 65535.`);
         return undefined;
     }
-    return { user: m[1] ?? "root", host: m[2].replace(/^\[|\]$/g, ""), port };
+    const host = m[2].replace(/^\[|\]$/g, "");
+    if (m[2].startsWith("[") && !isIPv6(host)) {
+        problems.add(field, `${show(value)}: ${show(host)} is not an IPv6 address; write one in brackets, e.g. "root@[fd00::13]:22", or give a host name.`);
+        return undefined;
+    }
+    return { user: m[1] ?? "root", host, port };
 }
 
-/** `host keytype base64` lines (known_hosts style) -> host -> `keytype base64`. */
-export function parseHostKeys(problems: Problems, field: string, lines: string[]): Map<string, string> {
-    const keys = new Map<string, string>();
+/**
+ * One `sshHostKeys` line: the host it is for, the port (when written `[host]:port`, the form
+ * known_hosts and `ssh-keyscan -p <port>` use for a port other than 22) and `keytype base64`.
+ */
+export interface HostKeyLine {
+    /** The host name or address, without brackets. */
+    host: string;
+    /** The port of a `[host]:port` line; undefined for a bare host, which covers all its ports. */
+    port?: number;
+    /** `keytype base64`. */
+    key: string;
+    /** The host as written, for messages. */
+    written: string;
+}
+
+/** `host keytype base64` and `[host]:port keytype base64` lines (known_hosts style). */
+export function parseHostKeys(problems: Problems, field: string, lines: string[]): HostKeyLine[] {
+    const keys: HostKeyLine[] = [];
     lines.forEach((line, i) => {
         const parts = line.trim().split(/\s+/);
         if (parts.length < 3 || !/^(ssh-|ecdsa-|sk-)/.test(parts[1])) {
-            problems.add(`${field}[${i}]`, `must be "<host> <key type> <base64 key>" as in known_hosts, e.g. "k3s-1.lan ssh-ed25519 AAAAC3Nz..."; get it with ssh-keyscan.`);
+            problems.add(`${field}[${i}]`, `must be "<host> <key type> <base64 key>" as in known_hosts, e.g. "k3s-1.lan ssh-ed25519 AAAAC3Nz..." or "[k3s-1.lan]:2222 ssh-ed25519 AAAAC3Nz..."; get it with ssh-keyscan.`);
             return;
         }
-        keys.set(parts[0], `${parts[1]} ${parts[2]}`);
+        const written = parts[0];
+        const key = `${parts[1]} ${parts[2]}`;
+        const bracketed = /^\[([^\]]+)\]:(\d+)$/.exec(written);
+        if (bracketed) {
+            const port = Number(bracketed[2]);
+            if (port < 1 || port > 65535) {
+                problems.add(`${field}[${i}]`, `${show(written)} has port ${port}; use a port from 1 to 65535.`);
+                return;
+            }
+            keys.push({ host: bracketed[1], port, key, written });
+        } else if (written.startsWith("[")) {
+            problems.add(`${field}[${i}]`, `${show(written)} is not "host" or "[host]:port" (the two forms known_hosts uses); e.g. "[k3s-1.lan]:2222".`);
+        } else {
+            keys.push({ host: written, key, written });
+        }
     });
     return keys;
+}
+
+/** The key for a server: a `[host]:port` line for its port first, else a bare line for its host. */
+export function hostKeyFor(lines: readonly HostKeyLine[], host: string, port: number): string | undefined {
+    return (lines.find((l) => l.host === host && l.port === port) ?? lines.find((l) => l.host === host && l.port === undefined))?.key;
 }
 
 /** Reads and checks the whole stack config. Throws one error listing every problem. */
@@ -245,13 +285,13 @@ export function readSettings(): StackSettings {
     serverSpecs.forEach((spec, i) => {
         const target = parseServer(problems, `${fullKey("servers")}[${i}]`, spec);
         if (target) {
-            const hostKey = hostKeys.get(target.host);
+            const hostKey = hostKeyFor(hostKeys, target.host, target.port);
             servers.push(hostKey ? { ...target, hostKey } : target);
         }
     });
-    for (const host of hostKeys.keys()) {
-        if (!servers.some((s) => s.host === host)) {
-            problems.add(fullKey("sshHostKeys"), `has a key for ${show(host)}, which is not in servers; fix the host name or remove the line.`);
+    for (const line of hostKeys) {
+        if (!servers.some((s) => s.host === line.host && (line.port === undefined || line.port === s.port))) {
+            problems.add(fullKey("sshHostKeys"), `has a key for ${show(line.written)}, which is not in servers; fix the host name (and "[host]:port" for a port other than 22) or remove the line.`);
         }
     }
     const sshPrivateKey = secret(warnings, "sshPrivateKey");
