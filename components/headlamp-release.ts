@@ -134,7 +134,9 @@ export interface HeadlampReleaseArgs {
  * Headlamp from the official chart. Creates the namespace (optional), a Secret with the chart's
  * OIDC env keys loaded through `config.oidc.externalSecret`, ClusterRoleBindings from OIDC users
  * and groups to `cluster-admin` and `view`, and the Helm release (one replica, no service-account
- * cluster-admin binding, ingress with TLS, a checksum of the Secret in `podAnnotations`).
+ * cluster-admin binding, ingress with TLS, a checksum of the Secret in `podAnnotations`, the chart
+ * values `config.oidc.callbackURL` and `usePKCE` that turn on Headlamp's callback and PKCE flags,
+ * and `config.oidc.secret.create: false` so the chart renders no Secret of its own).
  */
 export class HeadlampRelease extends pulumi.ComponentResource {
     /** Headlamp's URL, `https://<host>/`. */
