@@ -2,8 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 
 /**
  * One allowed redirect URI of an OAuth2 provider. In the provider schema an entry is a
- * `map(string)` (keys stay snake_case, as in Terraform); this subset names the keys the provider
- * reads back, so none is left out by mistake.
+ * `map(string)` (keys stay snake_case, as in Terraform); this subset names the three keys the
+ * provider sends and reads back since 2026.5 (`matching_mode`, `url`, `redirect_uri_type`:
+ * goauthentik/terraform-provider-authentik#914), so none is left out by mistake.
  */
 export interface ProviderOauth2AllowedRedirectUri {
     /** `strict` or `regex`. */
