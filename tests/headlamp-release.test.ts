@@ -40,6 +40,16 @@ function urnOf(r: RecordedResource): string {
     return r.urn;
 }
 
+
+/** The chart's OIDC values for a Secret: its own Secret off, the callback and PKCE flags switched by plain values. */
+function chartOidcValues(secretName: string, usePKCE: boolean) {
+    return {
+        secret: { create: false },
+        externalSecret: { enabled: true, name: secretName, hasScopes: true },
+        callbackURL: "https://headlamp.example.com/oidc-callback",
+        usePKCE,
+    };
+}
 describe("HeadlampRelease (under mocks)", () => {
     let h: MockHarness;
     let captured: CapturedWarnings;
@@ -95,14 +105,7 @@ describe("HeadlampRelease (under mocks)", () => {
             assert.strictEqual(r.inputs.createNamespace, false);
             assert.deepStrictEqual(r.inputs.values, {
                 replicaCount: 1,
-                config: {
-                    oidc: {
-                        secret: { create: false },
-                        externalSecret: { enabled: true, name: "headlamp-oidc", hasScopes: true },
-                        callbackURL: "https://headlamp.example.com/oidc-callback",
-                        usePKCE: false,
-                    },
-                },
+                config: { oidc: chartOidcValues("headlamp-oidc", false) },
                 clusterRoleBinding: { create: false },
                 ingress: {
                     enabled: true,
@@ -192,14 +195,7 @@ describe("HeadlampRelease (under mocks)", () => {
             assert.strictEqual(r.inputs.namespace, "dash");
             assert.deepStrictEqual(r.inputs.values, {
                 replicaCount: 1,
-                config: {
-                    oidc: {
-                        secret: { create: false },
-                        externalSecret: { enabled: true, name: "hl-oidc", hasScopes: true },
-                        callbackURL: "https://headlamp.example.com/oidc-callback",
-                        usePKCE: true,
-                    },
-                },
+                config: { oidc: chartOidcValues("hl-oidc", true) },
                 clusterRoleBinding: { create: false },
                 ingress: {
                     enabled: true,
