@@ -40,7 +40,6 @@ function urnOf(r: RecordedResource): string {
     return r.urn;
 }
 
-
 /** The chart's OIDC values for a Secret: its own Secret off, the callback and PKCE flags switched by plain values. */
 function chartOidcValues(secretName: string, usePKCE: boolean) {
     return {
@@ -50,6 +49,7 @@ function chartOidcValues(secretName: string, usePKCE: boolean) {
         usePKCE,
     };
 }
+
 describe("HeadlampRelease (under mocks)", () => {
     let h: MockHarness;
     let captured: CapturedWarnings;
