@@ -52,8 +52,8 @@ interface PodCaView {
 }
 
 /**
- * A stand-in for the chart's deployment template, limited to what the CA needs (chart 0.45,
- * charts/headlamp/templates/deployment.yaml): with `config.oidc.externalSecret.enabled` the
+ * A stand-in for the chart's deployment template, limited to what the CA needs (chart 0.45.0,
+ * kubernetes-sigs/headlamp commit f3380468, charts/headlamp/templates/deployment.yaml): with `config.oidc.externalSecret.enabled` the
  * container gets `envFrom` the Secret plus `env: {{ toYaml .Values.env }}`, `volumeMounts:
  * {{ toYaml .Values.volumeMounts }}`, the pod `volumes: {{ toYaml .Values.volumes }}` and
  * `annotations: {{ toYaml .Values.podAnnotations }}`; nothing else adds to those lists in our setup
@@ -261,6 +261,7 @@ describe("private CA of Authentik (authentikCaPem), end to end", function () {
             const caFlag = p.dropInArgs.find((a) => a.startsWith("oidc-ca-file="));
             const caPath = /\nca_file=(\S+)/.exec(run.h.one(T.command).inputs.create as string)?.[1];
             assert.strictEqual(caFlag, `oidc-ca-file=${caPath}`, "kube-apiserver is pointed at that file");
+            assert.strictEqual(caPath, "/etc/rancher/k3s/oidc-dev-oidc-ca.pem", "next to config.yaml, named after the stack, as the README says");
             assert.strictEqual(p.headlamp, BUNDLE);
             assert.strictEqual(p.kubelogin, BUNDLE);
             assert.deepStrictEqual(run.warnings.filter((w) => /insecure|authentikCaPem/.test(w)), []);

@@ -48,8 +48,9 @@ export const CHECKSUM_ANNOTATION = "checksum/oidc-secret";
  * `loadOidcCACert`, backend/pkg/auth/auth.go `ConfigureTLSContext`). The chart has no value for
  * it, so the file comes from a ConfigMap through the chart's top-level `volumes` and `volumeMounts`
  * lists and the env through its `env` list (charts/headlamp/values.yaml; templates/deployment.yaml
- * renders `.Values.env` next to the externalSecret `envFrom`, `.Values.volumeMounts` into the
- * headlamp container and `.Values.volumes` into the pod).
+ * as of chart 0.45.0, kubernetes-sigs/headlamp commit f3380468, renders `.Values.env` next to the
+ * externalSecret `envFrom`, `.Values.volumeMounts` into the headlamp container and `.Values.volumes`
+ * into the pod).
  */
 export const ISSUER_CA = {
     env: "HEADLAMP_CONFIG_OIDC_CA_FILE",
