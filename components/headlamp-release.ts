@@ -275,9 +275,9 @@ export class HeadlampRelease extends pulumi.ComponentResource {
 
 /**
  * The release waits for its Secret (and the issuer CA's ConfigMap) and, explicitly, for whatever
- * the component was told to depend on (the program passes K3sOidcApiServer: Headlamp's logins only work once the API server trusts
- * the issuer). Children do not inherit a component's `dependsOn`; they only wait for its URN, so
- * this states the order instead of relying on that.
+ * the component was told to depend on (the program passes K3sOidcApiServer: Headlamp's logins only
+ * work once the API server trusts the issuer). Children do not inherit a component's `dependsOn`;
+ * they only wait for its URN, so this states the order instead of relying on that.
  */
 function releaseDependsOn(own: pulumi.Resource[], extra: pulumi.ComponentResourceOptions["dependsOn"]): pulumi.Input<pulumi.Input<pulumi.Resource>[]> {
     if (extra === undefined) {

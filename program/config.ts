@@ -234,7 +234,8 @@ export function readSettings(): StackSettings {
         problems.add("authentik:token", "is required; create an API token in Authentik (Directory > Tokens) and run `pulumi config set --secret authentik:token <token>` (or set AUTHENTIK_TOKEN).");
     }
     const insecure = raw("authentik:insecure") === undefined ? undefined : bool(problems, "authentik:insecure", false);
-    if (insecure === true) {
+    // The provider also reads AUTHENTIK_INSECURE (Go's strconv.ParseBool spellings of true).
+    if (insecure === true || (insecure === undefined && /^(1|t|T|true|TRUE|True)$/.test(process.env.AUTHENTIK_INSECURE ?? ""))) {
         warnings.push(INSECURE_WARNING);
     }
     const caPem = raw("authentikCaPem");

@@ -313,6 +313,18 @@ describe("private CA of Authentik (authentikCaPem), end to end", function () {
             assert.strictEqual(String(run.h.one("pulumi:providers:authentik", "authentik").inputs.insecure), "true", "the setting itself is still passed on");
             const quiet = await runProgram(dev({ "authentik:insecure": "false" }));
             assert.ok(!quiet.warnings.includes(INSECURE_WARNING));
+            const saved = process.env.AUTHENTIK_INSECURE;
+            process.env.AUTHENTIK_INSECURE = "true";
+            try {
+                assert.ok((await runProgram(dev())).warnings.includes(INSECURE_WARNING), "AUTHENTIK_INSECURE, which the provider also reads, warns too");
+                assert.ok(!(await runProgram(dev({ "authentik:insecure": "false" }))).warnings.includes(INSECURE_WARNING), "the config key wins over the env");
+            } finally {
+                if (saved === undefined) {
+                    delete process.env.AUTHENTIK_INSECURE;
+                } else {
+                    process.env.AUTHENTIK_INSECURE = saved;
+                }
+            }
         });
     });
 });
