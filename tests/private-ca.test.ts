@@ -5,8 +5,12 @@
 //     HEADLAMP_CONFIG_OIDC_CA_FILE through its env list, a checksum pod annotation);
 //   - kubectl (kubelogin's --certificate-authority-data in the exported kubeconfig);
 //   - the Pulumi Authentik provider (not configurable: a warning steers away from authentik:insecure).
-// Pure checks first, then HeadlampRelease and the whole program under mocks.
+// Pure checks first, then HeadlampRelease and the whole program under mocks; the copies of the
+// bundle the program hands out are then used for real TLS handshakes with an https "issuer" on
+// 127.0.0.1 whose certificate the CA signed.
 import * as assert from "assert";
+import * as https from "https";
+import { AddressInfo } from "net";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { HeadlampRelease, HeadlampReleaseArgs } from "../components";
@@ -20,7 +24,7 @@ import {
 import { Problems, checkCertificateBundle } from "../components/validation";
 import { INSECURE_WARNING } from "../program/config";
 import { renderOidcKubeconfig } from "../program/kubeconfig";
-import { PRIVATE_CA_PEM, SECOND_CA_PEM } from "./fixtures/private-ca";
+import { ISSUER_CERT_PEM, ISSUER_KEY_PEM, PRIVATE_CA_PEM, SECOND_CA_PEM } from "./fixtures/private-ca";
 import { MockHarness, RecordedResource, allStrings, errorOf, isSecretIn, valueOf } from "./harness";
 import { SECRET_KEYS, TEST_SECRETS } from "./program-config.test";
 import { PROD, Run, dev, fileWrittenBy, loadProgram, runProgram } from "./program.test";
@@ -79,6 +83,27 @@ function caFileSource(pod: PodCaView): { configMap: string; key: string } | unde
     const volume = pod.volumes.find((v) => v.name === mount.name);
     assert.ok(volume?.configMap, `volume ${mount.name} is a ConfigMap volume`);
     return { configMap: volume.configMap.name, key: file.slice(mount.mountPath.length + 1) };
+}
+
+/** An https "issuer" on 127.0.0.1 whose certificate PRIVATE_CA_PEM signed; serves its discovery document. */
+async function startIssuer(): Promise<{ url: string; close: () => Promise<void> }> {
+    const server = https.createServer({ cert: ISSUER_CERT_PEM, key: ISSUER_KEY_PEM }, (_req, res) => {
+        res.setHeader("content-type", "application/json");
+        res.end(JSON.stringify({ issuer: "https://127.0.0.1/application/o/headlamp-dev/" }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    return { url: `https://127.0.0.1:${port}/.well-known/openid-configuration`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+/** GETs `url` trusting only `ca` (or the system roots when undefined); resolves "ok" or the TLS error code. */
+function fetchWith(url: string, ca: string | undefined): Promise<string> {
+    return new Promise((resolve) => {
+        https.get(url, { ca, agent: false }, (res) => {
+            res.resume();
+            res.on("end", () => resolve(res.statusCode === 200 ? "ok" : `HTTP ${res.statusCode}`));
+        }).on("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+    });
 }
 
 describe("private CA of Authentik (authentikCaPem), end to end", function () {
@@ -265,6 +290,20 @@ describe("private CA of Authentik (authentikCaPem), end to end", function () {
             assert.strictEqual(p.headlamp, BUNDLE);
             assert.strictEqual(p.kubelogin, BUNDLE);
             assert.deepStrictEqual(run.warnings.filter((w) => /insecure|authentikCaPem/.test(w)), []);
+        });
+
+        it("each place's copy of the bundle verifies a real TLS handshake with an issuer on 127.0.0.1 that the CA signed", async () => {
+            const p = await placesOf(await runProgram(dev({ authentikCaPem: BUNDLE })));
+            const issuer = await startIssuer();
+            try {
+                assert.strictEqual(await fetchWith(issuer.url, undefined), "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "the system roots do not trust it (the reported x509 error)");
+                assert.strictEqual(await fetchWith(issuer.url, SECOND_CA_PEM), "UNABLE_TO_VERIFY_LEAF_SIGNATURE", "another CA does not either");
+                for (const [place, bundle] of Object.entries({ "API server CA file": p.caFile, "Headlamp's mounted file": p.headlamp, "kubelogin's flag": p.kubelogin })) {
+                    assert.strictEqual(await fetchWith(issuer.url, bundle), "ok", place);
+                }
+            } finally {
+                await issuer.close();
+            }
         });
 
         it("and nowhere when unset: no CA file, no oidc-ca-file flag, no ConfigMap or env, no kubelogin flag", async () => {
