@@ -249,9 +249,10 @@ export function checkCertificatePem(problems: Problems, field: string, value: st
 
 /**
  * A CA bundle that programs will load as trust anchors (the issuer's private CA): the checks of
- * `checkCertificatePem`, then every PEM block must be a `CERTIFICATE` that parses as X.509. Go's
- * `x509.CertPool.AppendCertsFromPEM` (kube-apiserver, Headlamp, kubelogin) silently skips a block it
- * cannot parse, and Headlamp refuses to start when none is left, so a broken bundle is caught here.
+ * `checkCertificatePem`, then every PEM block must be a `CERTIFICATE` that parses as X.509. A
+ * broken one would surface late and far away: kube-apiserver's PEM reader (client-go
+ * `certutil.ParseCertsPEM`) fails on it, so K3s would crash-loop, while Go's `AppendCertsFromPEM`
+ * (Headlamp, kubelogin) skips it silently and Headlamp refuses to start when none is left.
  */
 export function checkCertificateBundle(problems: Problems, field: string, value: string | undefined, what: string): void {
     const before = problems.list.length;
