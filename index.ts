@@ -54,6 +54,7 @@ const apiServer = new K3sOidcApiServer(`oidc-${stack}`, {
     })),
     issuerUrl: sso.issuerUrl,
     clientId: sso.clientId,
+    issuerCaPem: settings.authentik.caPem,
     usernameClaim: settings.apiServer.usernameClaim,
     usernamePrefix: settings.apiServer.usernamePrefix,
     groupsClaim: settings.apiServer.groupsClaim,
@@ -75,6 +76,7 @@ const headlamp = new HeadlampRelease(`headlamp-${stack}`, {
         clientSecret: sso.clientSecret,
         issuerUrl: sso.issuerUrl,
         scopes: scopes.filter((s) => s !== "openid"),
+        issuerCaPem: settings.authentik.caPem,
     },
     admins: { users: settings.headlamp.adminUsers, groups: settings.headlamp.adminGroups },
     viewers: { users: settings.headlamp.viewerUsers, groups: settings.headlamp.viewerGroups },
@@ -109,6 +111,7 @@ export const kubeconfig = settings.kubernetes.kubectlAccess
             clientId: id,
             clientSecret: secret,
             extraScopes: scopes,
+            issuerCaPem: settings.authentik.caPem,
         })))
     : undefined;
 /** The drop-in file written to each K3s server. */

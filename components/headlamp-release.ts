@@ -3,12 +3,16 @@
 // wiring only; defaults, checks and rendering live in ./headlamp/settings.ts.
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import { isSet, known } from "./validation";
 import {
     CHART_NAME,
     HEADLAMP_DEFAULTS,
     ROLE_FOR,
     checksumOf,
     defaultCallbackUrl,
+    issuerCaChecksum,
+    issuerCaConfigMapName,
+    ISSUER_CA,
     noRbacWarning,
     renderSecretData,
     renderSubjects,
@@ -17,7 +21,7 @@ import {
     validateHeadlampArgs,
 } from "./headlamp/settings";
 
-export { HEADLAMP_DEFAULTS, CHECKSUM_ANNOTATION, SECRET_KEYS } from "./headlamp/settings";
+export { HEADLAMP_DEFAULTS, CHECKSUM_ANNOTATION, ISSUER_CA, SECRET_KEYS } from "./headlamp/settings";
 
 /** TLS of Headlamp's ingress. */
 export interface HeadlampTlsArgs {
@@ -61,6 +65,16 @@ export interface HeadlampOidcArgs {
      * true`, which makes the chart pass `-oidc-use-pkce`.
      */
     usePkce?: pulumi.Input<boolean>;
+    /**
+     * PEM of the CA (one or more certificates) that signed the issuer's TLS certificate, when it is
+     * a private CA. Default none (empty string also means none): the system roots. Headlamp's
+     * backend fetches discovery, exchanges the login code and refreshes tokens at the issuer, so it
+     * must trust that CA: the bundle goes into a ConfigMap `<releaseName>-oidc-ca`, mounted into
+     * the pod, with `HEADLAMP_CONFIG_OIDC_CA_FILE` pointing at it and a `checksum/oidc-ca` pod
+     * annotation that restarts Headlamp when it changes. Headlamp then trusts only this bundle
+     * for the issuer, so it must hold the root that signed the issuer's certificate.
+     */
+    issuerCaPem?: pulumi.Input<string>;
 }
 
 /** OIDC users and groups bound to one ClusterRole. */
@@ -204,6 +218,16 @@ export class HeadlampRelease extends pulumi.ComponentResource {
         // hide every values diff in `pulumi preview`.
         const checksum = pulumi.unsecret(data.apply(checksumOf));
 
+        // The issuer CA (not secret) in a ConfigMap, when one is given; whether it exists is decided
+        // here, so an Output that resolves to "" leaves a ConfigMap that nothing mounts.
+        const issuerCaPem = pulumi.output(oidc.issuerCaPem ?? "");
+        const issuerCa = isSet(oidc.issuerCaPem) && known(oidc.issuerCaPem) !== ""
+            ? new k8s.core.v1.ConfigMap(`${name}-oidc-ca`, {
+                metadata: { name: issuerCaConfigMapName(releaseName), namespace },
+                data: { [ISSUER_CA.configMapKey]: issuerCaPem },
+            }, parent)
+            : undefined;
+
         const bindings: k8s.rbac.v1.ClusterRoleBinding[] = [];
         const prefixes = pulumi.all([args.usernamePrefix ?? d.usernamePrefix, args.groupsPrefix ?? d.groupsPrefix]);
         for (const [role, subjects] of [["admins", admins], ["viewers", viewers]] as const) {
@@ -224,9 +248,9 @@ export class HeadlampRelease extends pulumi.ComponentResource {
             tls?.clusterIssuer,
             args.resources ?? d.resources,
             checksum,
-            callbackUrl,
-            usePkce,
-        ]).apply(([h, ingressClassName, tlsSecretName, clusterIssuer, resources, sum, cb, pkce]) => renderValues({
+            // pulumi.all's tuple typing stops at eight inputs: the OIDC-related ones go as one.
+            pulumi.all([callbackUrl, usePkce, issuerCa ? issuerCaPem : ""]),
+        ]).apply(([h, ingressClassName, tlsSecretName, clusterIssuer, resources, sum, [cb, pkce, caPem]]) => renderValues({
             secretName,
             host: h,
             ingressClassName,
@@ -237,6 +261,7 @@ export class HeadlampRelease extends pulumi.ComponentResource {
             callbackUrl: cb,
             usePkce: pkce,
             values: args.values,
+            issuerCa: caPem ? { configMapName: issuerCaConfigMapName(releaseName), checksum: issuerCaChecksum(caPem) } : undefined,
         }));
 
         const release = new k8s.helm.v3.Release(`${name}-release`, {
@@ -247,7 +272,7 @@ export class HeadlampRelease extends pulumi.ComponentResource {
             namespace,
             createNamespace: false,
             values,
-        }, { ...parent, dependsOn: releaseDependsOn(secret, opts?.dependsOn) });
+        }, { ...parent, dependsOn: releaseDependsOn(issuerCa ? [secret, issuerCa] : [secret], opts?.dependsOn) });
 
         this.url = host.apply(urlFor);
         this.namespace = namespace;
@@ -265,14 +290,14 @@ export class HeadlampRelease extends pulumi.ComponentResource {
 }
 
 /**
- * The release waits for its Secret and, explicitly, for whatever the component was told to depend
- * on (the program passes K3sOidcApiServer: Headlamp's logins only work once the API server trusts
- * the issuer). Children do not inherit a component's `dependsOn`; they only wait for its URN, so
- * this states the order instead of relying on that.
+ * The release waits for its Secret (and the issuer CA's ConfigMap) and, explicitly, for whatever
+ * the component was told to depend on (the program passes K3sOidcApiServer: Headlamp's logins only
+ * work once the API server trusts the issuer). Children do not inherit a component's `dependsOn`;
+ * they only wait for its URN, so this states the order instead of relying on that.
  */
-function releaseDependsOn(secret: pulumi.Resource, extra: pulumi.ComponentResourceOptions["dependsOn"]): pulumi.Input<pulumi.Input<pulumi.Resource>[]> {
+function releaseDependsOn(own: pulumi.Resource[], extra: pulumi.ComponentResourceOptions["dependsOn"]): pulumi.Input<pulumi.Input<pulumi.Resource>[]> {
     if (extra === undefined) {
-        return [secret];
+        return own;
     }
-    return pulumi.output(extra).apply((d) => [secret, ...(Array.isArray(d) ? d : [d])]);
+    return pulumi.output(extra).apply((d) => [...own, ...(Array.isArray(d) ? d : [d])]);
 }

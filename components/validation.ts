@@ -1,6 +1,7 @@
 // Shared pure checks. Each component collects every problem with its args into one `Problems`
 // list and throws a single error before it registers anything, so a bad `pulumi up` half-creates
 // nothing and the user fixes everything in one round.
+import { X509Certificate } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 
 /** One problem with one input: the field path, and what is wrong plus how to fix it. */
@@ -262,6 +263,33 @@ export function checkCertificatePem(problems: Problems, field: string, value: st
     } else if (/PRIVATE KEY-----/.test(value)) {
         problems.add(field, "contains a private key; give only the CA certificate, never a key.");
     }
+}
+
+/**
+ * A CA bundle that programs will load as trust anchors (the issuer's private CA): the checks of
+ * `checkCertificatePem`, then every PEM block must be a `CERTIFICATE` that parses as X.509. A
+ * broken one would surface late and far away: kube-apiserver's PEM reader (client-go
+ * `certutil.ParseCertsPEM`) fails on it, so K3s would crash-loop, while Go's `AppendCertsFromPEM`
+ * (Headlamp, kubelogin) skips it silently and Headlamp refuses to start when none is left.
+ */
+export function checkCertificateBundle(problems: Problems, field: string, value: string | undefined, what: string): void {
+    const before = problems.list.length;
+    checkCertificatePem(problems, field, value, what);
+    if (value === undefined || problems.list.length > before) {
+        return;
+    }
+    const blocks = [...value.matchAll(/-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g)];
+    blocks.forEach((block, i) => {
+        if (block[1] !== "CERTIFICATE") {
+            problems.add(field, `PEM block ${i + 1} is a ${show(block[1])}; give only CERTIFICATE blocks (${what}).`);
+            return;
+        }
+        try {
+            new X509Certificate(block[0]);
+        } catch {
+            problems.add(field, `certificate ${i + 1} of ${blocks.length} is not a valid X.509 certificate; copy the whole PEM block of ${what}.`);
+        }
+    });
 }
 
 /** A whole number within [min, max]. */

@@ -5,7 +5,7 @@ import { isIPv6 } from "net";
 import * as pulumi from "@pulumi/pulumi";
 import { AUTHENTIK_DEFAULTS } from "../components/authentik/settings";
 import { K3sAuthConfigApiVersion, K3sDistribution, K3sOidcMode } from "../components/k3s/settings";
-import { Problems, checkCertificatePem, checkDnsName, checkEnum, checkHttpsBaseUrl, checkHttpsUrl, checkK8sName, checkNoWhitespace, checkSlug, show } from "../components/validation";
+import { Problems, checkCertificateBundle, checkCertificatePem, checkDnsName, checkEnum, checkHttpsBaseUrl, checkHttpsUrl, checkK8sName, checkNoWhitespace, checkSlug, show } from "../components/validation";
 
 /** The Pulumi project name, which namespaces the project's own config keys. */
 export const PROJECT = "headlamp-sso";
@@ -32,6 +32,10 @@ export const CONFIG_DEFAULTS = {
     kubectlAccess: true,
 } as const;
 
+/** Logged when `authentik:insecure` is true. */
+export const INSECURE_WARNING = "authentik:insecure is true: the Pulumi Authentik provider does not verify Authentik's TLS certificate, so whoever sits in between can read the API token. "
+    + "For a private CA, set headlamp-sso:authentikCaPem and run pulumi with SSL_CERT_FILE pointing at a bundle of the system roots plus that CA, then unset authentik:insecure (README, \"Private CA\").";
+
 /** kubelogin's loopback redirect URIs (its default port, and its fallback). */
 export const KUBELOGIN_REDIRECT_URIS = ["http://localhost:8000", "http://localhost:18000"];
 
@@ -51,6 +55,8 @@ export interface StackSettings {
         url: string;
         token: pulumi.Output<string> | undefined;
         insecure: boolean | undefined;
+        /** `authentikCaPem`: the private CA of Authentik's TLS certificate, for everything that contacts the issuer. */
+        caPem: string | undefined;
         appSlug: string;
         appName: string;
         authorizationFlow: string;
@@ -268,6 +274,12 @@ export function readSettings(): StackSettings {
         problems.add("authentik:token", "is required; create an API token in Authentik (Directory > Tokens) and run `pulumi config set --secret authentik:token <token>` (or set AUTHENTIK_TOKEN).");
     }
     const insecure = raw("authentik:insecure") === undefined ? undefined : bool(problems, "authentik:insecure", false);
+    // The provider also reads AUTHENTIK_INSECURE (Go's strconv.ParseBool spellings of true).
+    if (insecure === true || (insecure === undefined && /^(1|t|T|true|TRUE|True)$/.test(process.env.AUTHENTIK_INSECURE ?? ""))) {
+        warnings.push(INSECURE_WARNING);
+    }
+    const caPem = raw("authentikCaPem");
+    checkCertificateBundle(problems, fullKey("authentikCaPem"), caPem, "the CA certificate(s) that signed Authentik's TLS certificate");
     const appSlug = str("appSlug", `headlamp-${stack}`);
     checkSlug(problems, fullKey("appSlug"), appSlug);
     const authorizationFlow = str("authorizationFlow", CONFIG_DEFAULTS.authorizationFlow);
@@ -341,6 +353,7 @@ export function readSettings(): StackSettings {
             url: authentikUrl ?? "",
             token,
             insecure,
+            caPem,
             appSlug,
             appName: str("appName", CONFIG_DEFAULTS.appName),
             authorizationFlow,

@@ -15,13 +15,23 @@ export interface OidcKubeconfigInput {
     clientSecret: string;
     /** Scopes besides `openid`, which kubelogin always asks for. */
     extraScopes: string[];
+    /**
+     * PEM of the issuer's private CA, when it has one. kubelogin then trusts only this bundle
+     * towards the issuer: `--certificate-authority-data` takes base64-encoded PEM (int128/kubelogin
+     * pkg/cmd/tls.go; pkg/tlsclientconfig/loader/load.go decodes it and builds the root pool).
+     */
+    issuerCaPem?: string;
+}
+
+function base64(pem: string): string {
+    return Buffer.from(pem, "utf8").toString("base64");
 }
 
 /** A kubeconfig whose user runs `kubectl oidc-login get-token` (kubelogin) against the issuer. */
 export function renderOidcKubeconfig(input: OidcKubeconfigInput): string {
     const cluster: Record<string, string> = { server: input.server };
     if (input.caPem) {
-        cluster["certificate-authority-data"] = Buffer.from(input.caPem, "utf8").toString("base64");
+        cluster["certificate-authority-data"] = base64(input.caPem);
     }
     const args = [
         "oidc-login",
@@ -31,6 +41,9 @@ export function renderOidcKubeconfig(input: OidcKubeconfigInput): string {
         `--oidc-client-secret=${input.clientSecret}`,
         ...input.extraScopes.filter((s) => s !== "openid").map((s) => `--oidc-extra-scope=${s}`),
     ];
+    if (input.issuerCaPem) {
+        args.push(`--certificate-authority-data=${base64(input.issuerCaPem)}`);
+    }
     const doc = {
         apiVersion: "v1",
         kind: "Config",

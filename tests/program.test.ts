@@ -39,7 +39,7 @@ const ADMIN_KUBECONFIG = YAML.stringify({
 });
 
 /** The stack outputs index.ts exports. */
-interface Program {
+export interface Program {
     headlampUrl: pulumi.Output<string>;
     issuerUrl: pulumi.Output<string>;
     clientId: pulumi.Output<string>;
@@ -47,14 +47,14 @@ interface Program {
     apiServerDropIn: pulumi.Output<string>;
 }
 
-interface Run {
+export interface Run {
     h: MockHarness;
     program: Program;
     warnings: string[];
 }
 
 /** Installs the mocks with a stack's config and loads index.ts afresh, as the Pulumi CLI would. */
-async function runProgram(config: Record<string, string>, stack = "dev", secretKeys = SECRET_KEYS): Promise<Run> {
+export async function runProgram(config: Record<string, string>, stack = "dev", secretKeys = SECRET_KEYS): Promise<Run> {
     const h = await MockHarness.install({ config, secretKeys, stack });
     const captured = captureWarnings();
     try {
@@ -69,19 +69,19 @@ async function runProgram(config: Record<string, string>, stack = "dev", secretK
     }
 }
 
-function loadProgram(): Program {
+export function loadProgram(): Program {
     const entry = require.resolve("../index");
     delete require.cache[entry];
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require(entry) as Program;
 }
 
-function dev(extra: Record<string, unknown> = {}): Record<string, string> {
+export function dev(extra: Record<string, unknown> = {}): Record<string, string> {
     return stackConfig("Pulumi.dev.yaml", { ...TEST_SECRETS, ...extra });
 }
 
 /** A second environment, as a user's Pulumi.prod.yaml would hold it. */
-const PROD = {
+export const PROD = {
     "authentik:url": "https://auth.example.com",
     "headlamp-sso:headlampHost": "headlamp.example.com",
     "headlamp-sso:servers": ["root@k3s-1.example.lan", "root@k3s-2.example.lan", "ubuntu@k3s-3.example.lan:2222"],
@@ -93,10 +93,17 @@ const PROD = {
 };
 
 /** The drop-in text an apply script installs (files travel base64-encoded in the script). */
-function dropInWrittenBy(script: string): string {
-    const m = /\nconsider "\$dropin" ([A-Za-z0-9+/\\=]+) /.exec(script);
-    assert.ok(m, "the script installs a drop-in");
-    return Buffer.from(m[1].replace(/\\/g, ""), "base64").toString("utf8");
+export function dropInWrittenBy(script: string): string {
+    const text = fileWrittenBy(script, "dropin");
+    assert.ok(text, "the script installs a drop-in");
+    return text;
+}
+
+/** The text an apply script installs at `$<variable>`, or undefined when it makes sure the file is absent. */
+export function fileWrittenBy(script: string, variable: string): string | undefined {
+    const m = new RegExp(`\\nconsider "\\$${variable}" ([A-Za-z0-9+/\\\\=]+|"") `).exec(script);
+    assert.ok(m, `the script considers $${variable}`);
+    return m[1] === '""' ? undefined : Buffer.from(m[1].replace(/\\/g, ""), "base64").toString("utf8");
 }
 
 function name(r: RecordedResource): string {

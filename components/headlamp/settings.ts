@@ -5,6 +5,7 @@
 import { createHash } from "crypto";
 import {
     Problems,
+    checkCertificateBundle,
     checkDnsName,
     checkHttpsUrl,
     checkK8sName,
@@ -38,6 +39,33 @@ export const HEADLAMP_DEFAULTS = {
 export const CHART_NAME = "headlamp";
 /** The pod annotation whose value changes whenever the OIDC Secret's data changes. */
 export const CHECKSUM_ANNOTATION = "checksum/oidc-secret";
+/**
+ * How Headlamp's pod gets the issuer's private CA. Headlamp reads config key `oidc-ca-file` from
+ * env `HEADLAMP_CONFIG_OIDC_CA_FILE` (backend/pkg/config/config.go: `OidcCAFile` tagged
+ * `koanf:"oidc-ca-file"`, env provider prefix `HEADLAMP_CONFIG_`, lower-cased, `_` -> `-`; an
+ * unreadable or unparsable file stops Headlamp at start-up), and uses that bundle instead of the
+ * system roots for discovery, the code exchange and token refresh (backend/cmd/server.go
+ * `loadOidcCACert`, backend/pkg/auth/auth.go `ConfigureTLSContext`). The chart has no value for
+ * it, so the file comes from a ConfigMap through the chart's top-level `volumes` and `volumeMounts`
+ * lists and the env through its `env` list (charts/headlamp/values.yaml; templates/deployment.yaml
+ * as of chart 0.45.0, kubernetes-sigs/headlamp commit f3380468, renders `.Values.env` next to the
+ * externalSecret `envFrom`, `.Values.volumeMounts` into the headlamp container and `.Values.volumes`
+ * into the pod).
+ */
+export const ISSUER_CA = {
+    env: "HEADLAMP_CONFIG_OIDC_CA_FILE",
+    volumeName: "oidc-issuer-ca",
+    mountPath: "/etc/headlamp/oidc-ca",
+    configMapKey: "ca.crt",
+    /** Pod annotation with the bundle's sha256, so a new CA restarts Headlamp (it reads the file once). */
+    checksumAnnotation: "checksum/oidc-ca",
+} as const;
+
+/** `headlamp` -> `headlamp-oidc-ca`, the ConfigMap with the issuer CA. */
+export function issuerCaConfigMapName(releaseName: string): string {
+    return `${releaseName}-oidc-ca`;
+}
+
 /**
  * Oldest chart version allowed. Not a feature floor: charts 0.40.1-0.42 pass `-oidc-scopes`
  * unconditionally in externalSecret mode (0.43 made it depend on `hasScopes`). It is the oldest
@@ -112,6 +140,7 @@ export interface HeadlampArgsToCheck {
         scopes?: unknown;
         callbackUrl?: unknown;
         usePkce?: unknown;
+        issuerCaPem?: unknown;
     };
     admins?: SubjectsToCheck;
     viewers?: SubjectsToCheck;
@@ -285,6 +314,8 @@ export function validateHeadlampArgs(args: HeadlampArgsToCheck | undefined): Pro
         if (oidc.usePkce !== undefined && known(oidc.usePkce as boolean) !== undefined && typeof oidc.usePkce !== "boolean") {
             problems.add("oidc.usePkce", `${show(oidc.usePkce)} must be true or false.`);
         }
+        const issuerCa = checkString(problems, "oidc.issuerCaPem", oidc.issuerCaPem, "give the PEM text of the issuer's CA");
+        checkCertificateBundle(problems, "oidc.issuerCaPem", issuerCa === "" ? undefined : issuerCa, "the CA that signed the issuer's TLS certificate");
     }
 
     for (const role of ["admins", "viewers"] as const) {
@@ -370,6 +401,26 @@ export function checkUserValues(problems: Problems, values: Record<string, unkno
     if (at(values, `podAnnotations.${CHECKSUM_ANNOTATION}`) !== undefined) {
         problems.add(`values.podAnnotations["${CHECKSUM_ANNOTATION}"]`, "is set by this component (it restarts Headlamp when the OIDC Secret changes); remove it.");
     }
+    checkIssuerCaValues(problems, values);
+}
+
+/**
+ * The issuer CA's env entry, volume and checksum annotation are this component's (from
+ * `oidc.issuerCaPem`): the same names in `values` would clash with them (a duplicate volume name
+ * makes the Deployment invalid) or point Headlamp at another file.
+ */
+function checkIssuerCaValues(problems: Problems, values: Record<string, unknown>): void {
+    for (const [list, name] of [["env", ISSUER_CA.env], ["volumes", ISSUER_CA.volumeName]] as const) {
+        const entries = known(values[list] as unknown[] | undefined);
+        (Array.isArray(entries) ? entries : []).forEach((entry, i) => {
+            if (isPlainObject(entry) && known(entry.name as string | undefined) === name) {
+                problems.add(`values.${list}[${i}]`, `${show(name)} is set by this component from oidc.issuerCaPem; remove it and pass the CA there.`);
+            }
+        });
+    }
+    if (at(values, `podAnnotations.${ISSUER_CA.checksumAnnotation}`) !== undefined) {
+        problems.add(`values.podAnnotations["${ISSUER_CA.checksumAnnotation}"]`, "is set by this component (it restarts Headlamp when the issuer CA changes); remove it.");
+    }
 }
 
 /** Resolved OIDC settings, as the Secret holds them. */
@@ -424,6 +475,8 @@ export interface ValuesSettings {
     /** Whether PKCE is on (the Secret then has `OIDC_USE_PKCE: "true"`). */
     usePkce: boolean;
     values?: Record<string, unknown>;
+    /** The issuer CA's ConfigMap name and the bundle's checksum, when Headlamp must trust a private CA. */
+    issuerCa?: { configMapName: string; checksum: string };
 }
 
 /**
@@ -474,7 +527,30 @@ export function renderValues(s: ValuesSettings): Record<string, unknown> {
         resources: s.resources,
         podAnnotations: { [CHECKSUM_ANNOTATION]: s.checksum },
     };
-    return deepMerge(base, s.values);
+    const merged = deepMerge(base, s.values);
+    return s.issuerCa ? withIssuerCa(merged, s.issuerCa.configMapName, s.issuerCa.checksum) : merged;
+}
+
+/** The issuer CA bundle's checksum for the pod annotation (sha256 hex, like the Secret's). */
+export function issuerCaChecksum(pem: string): string {
+    return checksumOf({ [ISSUER_CA.configMapKey]: pem });
+}
+
+/**
+ * Adds the issuer CA to merged chart values: the ConfigMap as a volume, mounted read-only into the
+ * headlamp container, `HEADLAMP_CONFIG_OIDC_CA_FILE` pointing at it, and its checksum annotation.
+ * Appended after the user's `values`, so their own `env`, `volumes` and `volumeMounts` (lists, which
+ * the merge replaces) stay, and theirs cannot drop the CA.
+ */
+function withIssuerCa(values: Record<string, unknown>, configMapName: string, checksum: string): Record<string, unknown> {
+    const list = (key: string): unknown[] => (Array.isArray(values[key]) ? values[key] : []);
+    return {
+        ...values,
+        env: [...list("env"), { name: ISSUER_CA.env, value: `${ISSUER_CA.mountPath}/${ISSUER_CA.configMapKey}` }],
+        volumes: [...list("volumes"), { name: ISSUER_CA.volumeName, configMap: { name: configMapName } }],
+        volumeMounts: [...list("volumeMounts"), { name: ISSUER_CA.volumeName, mountPath: ISSUER_CA.mountPath, readOnly: true }],
+        podAnnotations: { ...(values.podAnnotations as Record<string, unknown>), [ISSUER_CA.checksumAnnotation]: checksum },
+    };
 }
 
 /** One RBAC subject. */
