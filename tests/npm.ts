@@ -150,3 +150,14 @@ export function run(cmd: string, args: string[], cwd: string, timeoutMs: number)
         throw new Error(`${cmd} ${args.join(" ")} failed in ${cwd}: ${err.message}\n--- stdout\n${err.stdout ?? ""}\n--- stderr\n${err.stderr ?? ""}`);
     }
 }
+
+// `npx ts-node tests/npm.ts` rewrites provider/package-lock.json from package-lock.json (after the
+// root's dependencies changed and provider/package.json's pins were updated to match).
+if (require.main === module) {
+    const lock = providerLock();
+    // In npm's order: the root first, then by path.
+    const keys = Object.keys(lock.packages).sort((a, b) => (a === "" ? -1 : b === "" ? 1 : a.localeCompare(b, "en")));
+    lock.packages = Object.fromEntries(keys.map((k) => [k, lock.packages[k]]));
+    fs.writeFileSync(path.join(ROOT, "provider", "package-lock.json"), `${JSON.stringify(lock, null, 2)}\n`);
+    console.log("wrote provider/package-lock.json");
+}
