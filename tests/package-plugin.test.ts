@@ -76,6 +76,23 @@ async function getSchemaOverGrpc(pluginDir: string, port: number): Promise<unkno
     }
 }
 
+/** The schema the plugin host serves for `pluginDir`; the host is stopped afterwards. */
+async function servedSchema(pluginDir: string): Promise<unknown> {
+    const host = await startPluginHost(pluginDir);
+    try {
+        return await getSchemaOverGrpc(pluginDir, host.port);
+    } catch (e) {
+        throw new Error(`GetSchema failed: ${(e as Error).message}\n${host.output()}`);
+    } finally {
+        host.child.kill();
+    }
+}
+
+/** The analyzer's schema as the host sends it: JSON (undefined fields drop out). */
+function expectedSchema(): unknown {
+    return JSON.parse(JSON.stringify(schemaOf()));
+}
+
 describe("package: the component package folder for the Pulumi CLI (provider/)", function () {
     this.timeout(300_000);
 
@@ -133,10 +150,13 @@ describe("package: the component package folder for the Pulumi CLI (provider/)",
             "provider/package-lock.json is out of step with package-lock.json: run `npx ts-node tests/npm.ts`");
     });
 
+    it("as a local path (a checkout after npm ci), the plugin host serves the analyzer's schema", async function () {
+        assert.deepStrictEqual(await servedSchema(PROVIDER_DIR), expectedSchema());
+    });
+
     describe("installed as the Pulumi CLI installs a git source: a fresh copy, npm install in provider/ only", function () {
         let tmp: string;
         let copy: string;
-        let host: Awaited<ReturnType<typeof startPluginHost>> | undefined;
 
         before(function () {
             tmp = fs.mkdtempSync(path.join(os.tmpdir(), "headlamp-sso-plugin-"));
@@ -155,7 +175,6 @@ describe("package: the component package folder for the Pulumi CLI (provider/)",
         });
 
         after(function () {
-            host?.child.kill();
             if (tmp) {
                 fs.rmSync(tmp, { recursive: true, force: true });
             }
@@ -169,15 +188,7 @@ describe("package: the component package folder for the Pulumi CLI (provider/)",
         });
 
         it("the plugin host serves the same schema as the analyzer builds from the repository", async function () {
-            host = await startPluginHost(path.join(copy, "provider"));
-            let served: unknown;
-            try {
-                served = await getSchemaOverGrpc(path.join(copy, "provider"), host.port);
-            } catch (e) {
-                throw new Error(`GetSchema failed: ${(e as Error).message}\n${host.output()}`);
-            }
-            // The host serves JSON.stringify(schema): compare as JSON (undefined fields drop out).
-            assert.deepStrictEqual(served, JSON.parse(JSON.stringify(schemaOf())));
+            assert.deepStrictEqual(await servedSchema(path.join(copy, "provider")), expectedSchema());
         });
     });
 });
