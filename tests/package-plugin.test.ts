@@ -19,15 +19,30 @@ import { COMPONENTS, PROVIDER_DIR, schemaOf } from "./schema";
 const PROJECT_FILES = ["Pulumi.yaml", "Pulumi.yml", "Pulumi.json"];
 const PLUGIN_FILES = ["PulumiPlugin.yaml", "PulumiPlugin.yml", "PulumiPlugin.json"];
 
+/** What git ignores (.gitignore) or keeps to itself: not part of a clone. */
+const NOT_CLONED = ["node_modules", "bin", ".git", ".pulumi"];
+
 /** Every folder of the repository (not node_modules, bin or .git), relative to the root. */
 function folders(dir = ROOT): string[] {
     const out = [path.relative(ROOT, dir) || "."];
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-        if (entry.isDirectory() && !["node_modules", "bin", ".git"].includes(entry.name)) {
+        if (entry.isDirectory() && !NOT_CLONED.includes(entry.name)) {
             out.push(...folders(path.join(dir, entry.name)));
         }
     }
     return out;
+}
+
+/** Copies the repository as a clone holds it: no node_modules, no build output, no packed tarballs. */
+function copyAsClone(dest: string): void {
+    for (const dir of folders()) {
+        fs.mkdirSync(path.join(dest, dir), { recursive: true });
+        for (const entry of fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
+            if (entry.isFile() && !entry.name.endsWith(".tgz")) {
+                fs.copyFileSync(path.join(ROOT, dir, entry.name), path.join(dest, dir, entry.name));
+            }
+        }
+    }
 }
 
 /** Starts the plugin as pulumi-language-nodejs's RunPlugin does: `node <run-plugin> <plugin dir>`. */
@@ -161,13 +176,8 @@ describe("package: the component package folder for the Pulumi CLI (provider/)",
         before(function () {
             tmp = fs.mkdtempSync(path.join(os.tmpdir(), "headlamp-sso-plugin-"));
             copy = path.join(tmp, "repo");
-            // What a clone holds: tracked files and new ones git would commit; no node_modules, no bin/.
-            const files = run("git", ["ls-files", "--cached", "--others", "--exclude-standard", "-z"], ROOT, 30_000).split("\0").filter(Boolean);
-            for (const file of files.filter((f) => fs.existsSync(path.join(ROOT, f)))) {
-                fs.mkdirSync(path.dirname(path.join(copy, file)), { recursive: true });
-                fs.copyFileSync(path.join(ROOT, file), path.join(copy, file));
-            }
-            assert.ok(!fs.existsSync(path.join(copy, "node_modules")));
+            copyAsClone(copy);
+            assert.ok(!fs.existsSync(path.join(copy, "node_modules")) && !fs.existsSync(path.join(copy, "sdks", "authentik", "bin")));
             // The committed lockfile's versions, with tarball URLs so npm takes them from the cache.
             fs.writeFileSync(path.join(copy, "provider", "package-lock.json"), JSON.stringify(providerLock(npmRegistry()), null, 2));
             // InstallDependencies: `npm install --loglevel=error --production` in the plugin folder.
