@@ -34,6 +34,7 @@ export interface Manifest {
     devDependencies: Record<string, string>;
     bundleDependencies: string[];
     license: string;
+    engines?: Record<string, string>;
 }
 
 export interface LockFile {
@@ -115,7 +116,7 @@ export function providerLock(registry?: string): LockFile {
     const pkg = readJson<Manifest>("provider", "package.json");
     const sdk = readJson<Manifest>("sdks", "authentik", "package.json");
     const out: Record<string, LockEntry> = {
-        "": { name: pkg.name, version: pkg.version, hasInstallScript: true, license: pkg.license, dependencies: pkg.dependencies, engines: { node: ">=20" } },
+        "": { name: pkg.name, version: pkg.version, hasInstallScript: true, license: pkg.license, dependencies: pkg.dependencies, engines: pkg.engines },
         "../sdks/authentik": { name: sdk.name, version: sdk.version, license: sdk.license, peerDependencies: sdk.peerDependencies },
         "node_modules/@pulumi/authentik": { resolved: "../sdks/authentik", link: true },
     };
