@@ -5,57 +5,13 @@
 // with their children, the bundled @pulumi/authentik must come from inside the tarball, and there
 // must be exactly one @pulumi/pulumi in the consumer's tree (it is a peer dependency).
 import * as assert from "assert";
-import { execFileSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { addLockedClosure, LockEntry, Manifest, npmRegistry, ROOT, run } from "./npm";
 
-const ROOT = path.resolve(__dirname, "..");
 const TSC = path.join(ROOT, "node_modules", "typescript", "bin", "tsc");
-
-interface LockEntry {
-    version?: string;
-    resolved?: string;
-    integrity?: string;
-    link?: boolean;
-    dev?: boolean;
-    devOptional?: boolean;
-    optional?: boolean;
-    peer?: boolean;
-    inBundle?: boolean;
-    dependencies?: Record<string, string>;
-    optionalDependencies?: Record<string, string>;
-    peerDependencies?: Record<string, string>;
-    peerDependenciesMeta?: Record<string, { optional?: boolean }>;
-    [key: string]: unknown;
-}
-
-interface Manifest {
-    name: string;
-    version: string;
-    dependencies: Record<string, string>;
-    peerDependencies: Record<string, string>;
-    devDependencies: Record<string, string>;
-    bundleDependencies: string[];
-    license: string;
-}
-
-/** Where node would find `name` when required from the package at lock path `from` ("" = root). */
-function resolveInLock(packages: Record<string, LockEntry>, from: string, name: string): string | undefined {
-    let base = from;
-    for (;;) {
-        const candidate = `${base ? `${base}/` : ""}node_modules/${name}`;
-        if (packages[candidate]) {
-            return candidate;
-        }
-        if (!base) {
-            return undefined;
-        }
-        const i = base.lastIndexOf("/node_modules/");
-        base = i < 0 ? "" : base.slice(0, i);
-    }
-}
 
 /**
  * A lockfile for the consumer project, made of the repository's own locked versions: npm resolves
@@ -63,9 +19,7 @@ function resolveInLock(packages: Record<string, LockEntry>, from: string, name: 
  * takes each locked tarball out of the cache by its integrity. The tarball's own entry is the
  * packed file with its bundled @pulumi/authentik.
  */
-function consumerLock(repoLock: { packages: Record<string, LockEntry> }, pkg: Manifest, tarball: string, rootDeps: Record<string, string>): object {
-    const repo = repoLock.packages;
-    const registry = npmRegistry();
+function consumerLock(pkg: Manifest, tarball: string, rootDeps: Record<string, string>): object {
     const out: Record<string, LockEntry> = {
         "": { name: "consumer", version: "1.0.0", dependencies: rootDeps },
     };
@@ -89,69 +43,11 @@ function consumerLock(repoLock: { packages: Record<string, LockEntry> }, pkg: Ma
         };
     }
     // Everything the consumer needs, at the same place in the tree as in the repository.
-    const queue: [string, string][] = [
+    addLockedClosure(out, [
         ...Object.keys(pkg.dependencies).filter((d) => !bundled.has(d)).map((d): [string, string] => ["", d]),
         ...Object.keys(rootDeps).filter((d) => d !== "headlamp-sso").map((d): [string, string] => ["", d]),
-    ];
-    while (queue.length > 0) {
-        const [from, name] = queue.shift()!;
-        const at = resolveInLock(repo, from, name);
-        if (at === undefined || out[at]) {
-            continue;
-        }
-        const entry = { ...repo[at] };
-        if (entry.link) {
-            throw new Error(`${name} is a link in package-lock.json; only bundled dependencies may be links`);
-        }
-        delete entry.dev;
-        delete entry.devOptional;
-        delete entry.peer;
-        // The repository's lockfile omits `resolved` (omit-lockfile-registry-resolved), and without
-        // it npm would read each package's registry metadata to find the tarball. With the URL it
-        // takes the tarball straight from the cache, which is all `npm ci` is sure to have put there.
-        if (entry.resolved === undefined && entry.version && entry.integrity) {
-            const name = typeof entry.name === "string" ? entry.name : at.slice(at.lastIndexOf("node_modules/") + "node_modules/".length);
-            entry.resolved = `${registry}${name}/-/${name.split("/").pop()}-${entry.version}.tgz`;
-        }
-        out[at] = entry;
-        const meta = entry.peerDependenciesMeta ?? {};
-        const next = [
-            ...Object.keys(entry.dependencies ?? {}),
-            ...Object.keys(entry.optionalDependencies ?? {}),
-            ...Object.keys(entry.peerDependencies ?? {}).filter((p) => !meta[p]?.optional),
-        ];
-        for (const dep of next) {
-            queue.push([at, dep]);
-        }
-    }
+    ], npmRegistry());
     return { name: "consumer", version: "1.0.0", lockfileVersion: 3, requires: true, packages: out };
-}
-
-/** The registry npm is configured with, ending in "/". */
-function npmRegistry(): string {
-    const registry = run("npm", ["config", "get", "registry"], ROOT, 30_000).trim() || "https://registry.npmjs.org/";
-    return registry.endsWith("/") ? registry : `${registry}/`;
-}
-
-/** The environment of the child npm: the caller's, without what `npm test` sets for this package. */
-function childEnv(): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) {
-        if (/^npm_(package|lifecycle)_/.test(k) || k === "INIT_CWD" || /^npm_config_(local_)?prefix$/.test(k)) {
-            continue;
-        }
-        env[k] = v;
-    }
-    return env;
-}
-
-function run(cmd: string, args: string[], cwd: string, timeoutMs: number): string {
-    try {
-        return execFileSync(cmd, args, { cwd, env: childEnv(), encoding: "utf8", timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, stdio: ["ignore", "pipe", "pipe"] });
-    } catch (e) {
-        const err = e as { stdout?: string; stderr?: string; message: string };
-        throw new Error(`${cmd} ${args.join(" ")} failed in ${cwd}: ${err.message}\n--- stdout\n${err.stdout ?? ""}\n--- stderr\n${err.stderr ?? ""}`);
-    }
 }
 
 /**
@@ -245,7 +141,6 @@ describe("package: npm pack, offline install into a fresh project, consumer unde
         const files = run("tar", ["-tzf", tarball], tmp, 30_000).split("\n").filter(Boolean).map((f) => f.replace(/^package\//, ""));
         for (const f of [
             "package.json",
-            "PulumiPlugin.yaml",
             "bin/components/index.js",
             "bin/components/index.d.ts",
             "bin/components/authentik-oidc-app.js",
@@ -261,7 +156,7 @@ describe("package: npm pack, offline install into a fresh project, consumer unde
         const unexpected = files.filter((f) =>
             !/^bin\/components\/.+\.(js|d\.ts)$/.test(f) &&
             !/^node_modules\/@pulumi\/authentik\/(package\.json|README\.md|bin\/.+)$/.test(f) &&
-            !["package.json", "PulumiPlugin.yaml", "README.md"].includes(f));
+            !["package.json", "README.md"].includes(f));
         assert.deepStrictEqual(unexpected, [], "the tarball ships files it does not need (program, tests, sources?)");
         const manifest = JSON.parse(run("tar", ["-xzOf", tarball, "package/package.json"], tmp, 30_000)) as Record<string, unknown>;
         assert.strictEqual(manifest.main, "bin/components/index.js");
@@ -283,8 +178,7 @@ describe("package: npm pack, offline install into a fresh project, consumer unde
             "@types/node": repoPkg.devDependencies["@types/node"],
         };
         fs.writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "consumer", version: "1.0.0", private: true, dependencies: rootDeps }, null, 2));
-        const repoLock = JSON.parse(fs.readFileSync(path.join(ROOT, "package-lock.json"), "utf8")) as { packages: Record<string, LockEntry> };
-        fs.writeFileSync(path.join(project, "package-lock.json"), JSON.stringify(consumerLock(repoLock, pkg, tarball, rootDeps), null, 2));
+        fs.writeFileSync(path.join(project, "package-lock.json"), JSON.stringify(consumerLock(pkg, tarball, rootDeps), null, 2));
 
         run("npm", ["install", "--offline", "--no-audit", "--no-fund", "--loglevel=error"], project, 180_000);
 

@@ -1,24 +1,15 @@
-// The multi-language schema, as `pulumi package add <this repo>` builds it: the Pulumi SDK's own
-// analyzer reads the TypeScript args interfaces and TSDoc from this repository (entry found through
-// package.json, like the plugin host does) and must accept every type in them. A union, an
-// `unknown` or an undocumented field here is what Python, Go, C# and YAML users would hit.
+// The multi-language schema, as `pulumi package add <this repo>/provider` builds it: the Pulumi
+// SDK's own analyzer reads the TypeScript args interfaces and TSDoc through the component package
+// folder provider/ (entry found through provider/package.json, like the plugin host does) and must
+// accept every type in them. A union, an `unknown` or an undocumented field here is what Python,
+// Go, C# and YAML users would hit.
 import * as assert from "assert";
-import * as fs from "fs";
-import * as path from "path";
-import { Analyzer, AnalyzeResult } from "@pulumi/pulumi/provider/experimental/analyzer";
-import { generateSchema, PackageSpec } from "@pulumi/pulumi/provider/experimental/schema";
+import { AnalyzeResult } from "@pulumi/pulumi/provider/experimental/analyzer";
+import { PackageSpec } from "@pulumi/pulumi/provider/experimental/schema";
 import { ComponentProvider, ComponentResourceConstructor, getPulumiComponents } from "@pulumi/pulumi/provider/experimental/provider";
 import * as pulumi from "@pulumi/pulumi";
 import { MockHarness, valueOf } from "./harness";
-
-const ROOT = path.resolve(__dirname, "..");
-const PACKAGE_JSON = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
-    name: string;
-    version: string;
-    description: string;
-    main: string;
-};
-const COMPONENTS = ["AuthentikOidcApp", "K3sOidcApiServer", "HeadlampRelease"];
+import { analyze, COMPONENTS, PROVIDER_DIR, providerName as nameOfProvider, schemaOf } from "./schema";
 
 /** Inputs and outputs each component must expose in the schema (a subset: the ones users wire). */
 const EXPECTED: Record<string, { inputs: string[]; required: string[]; outputs: string[] }> = {
@@ -49,21 +40,20 @@ describe("package: multi-language component schema (Pulumi analyzer)", function 
     let schema: PackageSpec;
 
     before(function () {
-        // What the plugin host (cmd/run-plugin) does: require the package directory (so its
-        // package.json main, built by `npm test`'s pretest) and collect the exported components;
-        // the provider is named after package.json's name.
+        // What the plugin host (cmd/run-plugin) does: require the plugin directory (so its
+        // package.json main, index.ts, through ts-node) and collect the exported components; the
+        // provider is named after package.json's name.
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        hosted = getPulumiComponents(require(ROOT));
+        hosted = getPulumiComponents(require(PROVIDER_DIR));
         exported = hosted.map((c) => c.name).sort();
-        providerName = /(@.*?\/)?(.+)/.exec(PACKAGE_JSON.name)![2].replace(/[^-a-zA-Z0-9_]/g, "-");
+        providerName = nameOfProvider();
     });
 
     it("the analyzer accepts every args and output type (nothing rejected)", function () {
-        // What ComponentProvider.getSchema does, with the real package.json and tsconfig.json: the
+        // What ComponentProvider.getSchema does, with provider/package.json and tsconfig.json: the
         // analyzer throws on the first type it rejects (a union, `unknown`, an intersection...).
-        analysis = new Analyzer(ROOT, providerName, PACKAGE_JSON, new Set(exported)).analyze();
-        schema = generateSchema(providerName, PACKAGE_JSON.version, PACKAGE_JSON.description,
-            analysis.components, analysis.typeDefinitions, analysis.dependencies);
+        analysis = analyze(exported);
+        schema = schemaOf(analysis);
         assert.deepStrictEqual(Object.keys(analysis.components).sort(), [...COMPONENTS].sort());
     });
 
@@ -73,14 +63,14 @@ describe("package: multi-language component schema (Pulumi analyzer)", function 
         return schema;
     }
 
-    it("the package's main exports exactly the three components, served as headlamp-sso", function () {
+    it("the plugin folder's main exports exactly the three components, served as headlamp-sso", function () {
         assert.deepStrictEqual(exported, [...COMPONENTS].sort());
         assert.strictEqual(providerName, "headlamp-sso");
     });
 
     it("constructs a component by its type token with engine inputs, as another language's program would", async function () {
         const h = await MockHarness.install();
-        const provider = new ComponentProvider({ name: providerName, dirname: ROOT, components: hosted });
+        const provider = new ComponentProvider({ name: providerName, dirname: PROVIDER_DIR, components: hosted });
         const result = await provider.construct("sso", "headlamp-sso:index:AuthentikOidcApp", {
             authentikUrl: "https://auth.example.com",
             slug: "headlamp",
@@ -151,5 +141,21 @@ describe("package: multi-language component schema (Pulumi analyzer)", function 
         built();
         const names = analysis.dependencies.map((d) => d.name);
         assert.ok(!names.includes("authentik") && !names.includes("terraform-provider"), `unexpected dependencies: ${names.join(", ")}`);
+    });
+
+    it("whole numbers are `number` and no input is marked secret: the analyzer has neither (README says so)", function () {
+        // The Node.js analyzer maps every TypeScript number to "number" and has no way to mark a
+        // property secret. If a newer SDK adds either, this fails: use it for ports, timeouts and
+        // privateKey/privateKeyPassword/clientSecret, and update the README's multi-language section.
+        const types = built().types ?? {};
+        const resources = built().resources;
+        const typeOf = (p: unknown) => (p as { type?: string } | undefined)?.type;
+        assert.strictEqual(typeOf(types["headlamp-sso:index:K3sServer"].properties?.port), "number");
+        assert.strictEqual(typeOf(resources["headlamp-sso:index:K3sOidcApiServer"].inputProperties?.readyTimeoutSeconds), "number");
+        const all: object[] = [
+            ...Object.values(types).flatMap((t) => Object.values(t.properties ?? {})),
+            ...Object.values(resources).flatMap((r) => [...Object.values(r.inputProperties ?? {}), ...Object.values(r.properties ?? {})]),
+        ];
+        assert.deepStrictEqual(all.filter((p) => "secret" in p || typeOf(p) === "integer"), []);
     });
 });

@@ -1,0 +1,204 @@
+// The component package for the Pulumi CLI lives in provider/, apart from the program. The CLI
+// treats a folder with PulumiPlugin.yaml as a plugin, not a project: beside Pulumi.yaml it breaks
+// `pulumi install` (only the plugin's npm install runs, Pulumi.yaml's `packages:` is skipped) and
+// every `pulumi package` command ("detected both PulumiPlugin.yaml and Pulumi.yaml"). For a git
+// source the CLI clones the repository into its plugin cache and runs `npm install --production` in
+// the plugin folder only (sdk/go/common/workspace/plugins.go, PluginSpec.InstallDependencies), so
+// provider/ must bring every dependency itself. The last test does just that in a fresh copy of the
+// repository, offline, and asks the real plugin host (@pulumi/pulumi's cmd/run-plugin, started as
+// the Node.js language host starts it) for the schema over gRPC.
+import * as assert from "assert";
+import { ChildProcess, spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { getPulumiComponents } from "@pulumi/pulumi/provider/experimental/provider";
+import { childEnv, LockFile, Manifest, npmRegistry, providerLock, readJson, ROOT, run } from "./npm";
+import { COMPONENTS, PROVIDER_DIR, schemaOf } from "./schema";
+
+const PROJECT_FILES = ["Pulumi.yaml", "Pulumi.yml", "Pulumi.json"];
+const PLUGIN_FILES = ["PulumiPlugin.yaml", "PulumiPlugin.yml", "PulumiPlugin.json"];
+
+/** What git ignores (.gitignore) or keeps to itself: not part of a clone. */
+const NOT_CLONED = ["node_modules", "bin", ".git", ".pulumi"];
+
+/** Every folder of the repository (not node_modules, bin or .git), relative to the root. */
+function folders(dir = ROOT): string[] {
+    const out = [path.relative(ROOT, dir) || "."];
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        if (entry.isDirectory() && !NOT_CLONED.includes(entry.name)) {
+            out.push(...folders(path.join(dir, entry.name)));
+        }
+    }
+    return out;
+}
+
+/** Copies the repository as a clone holds it: no node_modules, no build output, no packed tarballs. */
+function copyAsClone(dest: string): void {
+    for (const dir of folders()) {
+        fs.mkdirSync(path.join(dest, dir), { recursive: true });
+        for (const entry of fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
+            if (entry.isFile() && !entry.name.endsWith(".tgz")) {
+                fs.copyFileSync(path.join(ROOT, dir, entry.name), path.join(dest, dir, entry.name));
+            }
+        }
+    }
+}
+
+/** Starts the plugin as pulumi-language-nodejs's RunPlugin does: `node <run-plugin> <plugin dir>`. */
+async function startPluginHost(pluginDir: string): Promise<{ child: ChildProcess; port: number; output: () => string }> {
+    const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [pluginDir] }));
+    const child = spawn(process.execPath, [path.join(pulumiDir, "cmd", "run-plugin"), pluginDir], {
+        cwd: pluginDir,
+        env: childEnv(),
+        stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const output = () => `--- stdout\n${stdout}\n--- stderr\n${stderr}`;
+    const port = await new Promise<number>((resolve, reject) => {
+        child.stdout.on("data", (d: Buffer) => {
+            stdout += d.toString();
+            const m = /^(\d+)\s*$/m.exec(stdout);
+            if (m) {
+                resolve(Number(m[1]));
+            }
+        });
+        child.on("exit", (code) => reject(new Error(`the plugin host exited (${code}) before it served:\n${output()}`)));
+    });
+    return { child, port, output };
+}
+
+/** GetSchema over gRPC, with the grpc client and protobuf stubs of the plugin's own @pulumi/pulumi. */
+async function getSchemaOverGrpc(pluginDir: string, port: number): Promise<unknown> {
+    const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [pluginDir] }));
+    // The plugin's own copies, loaded by path (they are not dependencies of this repository).
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const grpc = require(require.resolve("@grpc/grpc-js", { paths: [pulumiDir] }));
+    const provrpc = require(path.join(pulumiDir, "proto", "provider_grpc_pb.js"));
+    const provpb = require(path.join(pulumiDir, "proto", "provider_pb.js"));
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    const client = new provrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    try {
+        const request = new provpb.GetSchemaRequest();
+        request.setVersion(0);
+        const schema = await new Promise<string>((resolve, reject) =>
+            client.getSchema(request, (err: Error | null, resp: { getSchema(): string }) => (err ? reject(err) : resolve(resp.getSchema()))));
+        return JSON.parse(schema);
+    } finally {
+        client.close();
+    }
+}
+
+/** The schema the plugin host serves for `pluginDir`; the host is stopped afterwards. */
+async function servedSchema(pluginDir: string): Promise<unknown> {
+    const host = await startPluginHost(pluginDir);
+    try {
+        return await getSchemaOverGrpc(pluginDir, host.port);
+    } catch (e) {
+        throw new Error(`GetSchema failed: ${(e as Error).message}\n${host.output()}`);
+    } finally {
+        host.child.kill();
+    }
+}
+
+/** The analyzer's schema as the host sends it: JSON (undefined fields drop out). */
+function expectedSchema(): unknown {
+    return JSON.parse(JSON.stringify(schemaOf()));
+}
+
+describe("package: the component package folder for the Pulumi CLI (provider/)", function () {
+    this.timeout(300_000);
+
+    it("no folder holds both a plugin manifest and a project file; the only plugin is provider/, the program is the root", function () {
+        const plugins: string[] = [];
+        const projects: string[] = [];
+        const both: string[] = [];
+        for (const dir of folders()) {
+            const hasPlugin = PLUGIN_FILES.some((f) => fs.existsSync(path.join(ROOT, dir, f)));
+            const hasProject = PROJECT_FILES.some((f) => fs.existsSync(path.join(ROOT, dir, f)));
+            if (hasPlugin) {
+                plugins.push(dir);
+            }
+            if (hasProject) {
+                projects.push(dir);
+            }
+            if (hasPlugin && hasProject) {
+                both.push(dir);
+            }
+        }
+        assert.deepStrictEqual(both, [], "PulumiPlugin.yaml beside Pulumi.yaml makes the Pulumi CLI treat the program as a plugin: keep them in separate folders");
+        assert.deepStrictEqual(plugins, ["provider"]);
+        assert.ok(projects.includes("."), "the program's Pulumi.yaml stays at the repository root");
+    });
+
+    it("provider/'s entry exports exactly the three components and nothing else", function () {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const entry = require(PROVIDER_DIR) as Record<string, unknown>;
+        assert.deepStrictEqual(Object.keys(entry).sort(), [...COMPONENTS].sort());
+        assert.deepStrictEqual(getPulumiComponents(entry).map((c) => c.name).sort(), [...COMPONENTS].sort());
+    });
+
+    it("provider/package.json is the library's name, version and description, and pins what package-lock.json resolved", function () {
+        const root = readJson<Manifest>("package.json");
+        const provider = readJson<Manifest>("provider", "package.json");
+        assert.strictEqual(provider.name, root.name, "the provider is named after package.json's name; the type tokens depend on it");
+        assert.strictEqual(provider.version, root.version);
+        assert.strictEqual(provider.description, root.description);
+        assert.ok(fs.existsSync(path.join(PROVIDER_DIR, provider.main ?? "")), `provider/package.json main ${provider.main} does not exist`);
+        const lock = readJson<LockFile>("package-lock.json").packages;
+        // Everything the components import at run time, @pulumi/pulumi for the plugin host, and the
+        // TypeScript toolchain and types the host's ts-node (typeCheck) and the analyzer use.
+        const needed = [...Object.keys(root.dependencies), "@pulumi/pulumi", "typescript", "ts-node", "@types/node", "@types/shell-quote"];
+        const wrong = needed.filter((name) => {
+            const want = root.dependencies[name]?.startsWith("file:") ? `file:../${root.dependencies[name].slice("file:".length)}` : lock[`node_modules/${name}`]?.version;
+            return provider.dependencies[name] !== want;
+        }).map((name) => `${name}: ${provider.dependencies[name]} (package-lock.json: ${lock[`node_modules/${name}`]?.version})`);
+        assert.deepStrictEqual(wrong, [], "provider/package.json must pin each dependency to the root lockfile's version");
+        assert.deepStrictEqual(Object.keys(provider.dependencies).sort(), [...needed].sort(), "provider/package.json depends on something the components do not need");
+    });
+
+    it("provider/package-lock.json locks the same versions as the repository's package-lock.json", function () {
+        const committed = readJson<LockFile>("provider", "package-lock.json");
+        assert.deepStrictEqual(committed, providerLock(),
+            "provider/package-lock.json is out of step with package-lock.json: run `npx ts-node tests/npm.ts`");
+    });
+
+    it("as a local path (a checkout after npm ci), the plugin host serves the analyzer's schema", async function () {
+        assert.deepStrictEqual(await servedSchema(PROVIDER_DIR), expectedSchema());
+    });
+
+    describe("installed as the Pulumi CLI installs a git source: a fresh copy, npm install in provider/ only", function () {
+        let tmp: string;
+        let copy: string;
+
+        before(function () {
+            tmp = fs.mkdtempSync(path.join(os.tmpdir(), "headlamp-sso-plugin-"));
+            copy = path.join(tmp, "repo");
+            copyAsClone(copy);
+            assert.ok(!fs.existsSync(path.join(copy, "node_modules")) && !fs.existsSync(path.join(copy, "sdks", "authentik", "bin")));
+            // The committed lockfile's versions, with tarball URLs so npm takes them from the cache.
+            fs.writeFileSync(path.join(copy, "provider", "package-lock.json"), JSON.stringify(providerLock(npmRegistry()), null, 2));
+            // InstallDependencies: `npm install --loglevel=error --production` in the plugin folder.
+            run("npm", ["install", "--loglevel=error", "--production", "--offline", "--no-audit", "--no-fund"], path.join(copy, "provider"), 240_000);
+        });
+
+        after(function () {
+            if (tmp) {
+                fs.rmSync(tmp, { recursive: true, force: true });
+            }
+        });
+
+        it("the install links the root's node_modules to provider/'s and compiles the Authentik SDK", function () {
+            assert.strictEqual(fs.realpathSync(path.join(copy, "node_modules")), fs.realpathSync(path.join(copy, "provider", "node_modules")));
+            assert.ok(fs.existsSync(path.join(copy, "sdks", "authentik", "bin", "index.js")), "sdks/authentik/bin/index.js was not compiled");
+            const pulumis = run("find", ["-L", path.join(copy, "provider", "node_modules"), "-path", "*/@pulumi/pulumi/package.json"], copy, 30_000).split("\n").filter(Boolean);
+            assert.strictEqual(pulumis.length, 1, `one @pulumi/pulumi for the host and the components: ${pulumis.join(", ")}`);
+        });
+
+        it("the plugin host serves the same schema as the analyzer builds from the repository", async function () {
+            assert.deepStrictEqual(await servedSchema(path.join(copy, "provider")), expectedSchema());
+        });
+    });
+});
