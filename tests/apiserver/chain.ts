@@ -163,6 +163,8 @@ export async function checkChain(api: ApiServer, token: string, user: FakeUser, 
             link = "AuthentikOidcApp signingKeyName (RS256 tokens; without a key Authentik signs HS256) -> kube-apiserver's accepted algorithms";
         } else if (/failed to verify signature/.test(reason)) {
             link = "AuthentikOidcApp signing key -> the issuer's JWKS the API server fetched";
+        } else if (/authenticator not initialized|x509|certificate/.test(reason)) {
+            link = "K3sOidcApiServer issuerCaPem (oidc-ca-file / certificateAuthority) -> the issuer's TLS certificate (the API server cannot fetch discovery)";
         } else if (/token is expired/.test(reason)) {
             link = "AuthentikOidcApp accessTokenValidity -> the token's exp (expired)";
         }

@@ -194,6 +194,26 @@ describe("kube-apiserver tier: Authentik tokens through K3s's flags, our Authent
             }
         });
 
+        it("the issuer CA is load-bearing: without issuerCaPem the API server cannot reach the issuer and refuses every token", async () => {
+            s!.node.install(planFor(idp, s!.node, { issuerCaPem: undefined }));
+            assert.ok(!s!.node.kubeApiserverArgs().some((a) => a.startsWith("oidc-ca-file=")));
+            await s!.api.restart(s!.node.kubeApiserverArgs());
+            try {
+                const token = await idp.mint(ada);
+                let problems: string[] = [];
+                // The authenticator keeps retrying discovery in the background; it never succeeds.
+                for (let i = 0; i < 3; i++) {
+                    problems = await checkChain(s!.api, token, ada, RBAC);
+                    await new Promise((r) => setTimeout(r, 1000));
+                }
+                assert.strictEqual(problems.length, 1, problems.join("\n"));
+                assert.match(problems[0], /^broken link K3sOidcApiServer issuerCaPem .* refused ada@example\.com's token/);
+            } finally {
+                s!.node.install(planFor(idp, s!.node, {}));
+                await s!.api.restart(s!.node.kubeApiserverArgs());
+            }
+        });
+
         it("a deliberately broken setting (groups prefix rendered without its value) fails the chain check, naming the link", async () => {
             const plan = planFor(idp, s!.node, {});
             s!.node.install(plan, (file, text) => (file === "dropIn" ? text.replace('"oidc-groups-prefix=oidc:"', '"oidc-groups-prefix="').replace("oidc-groups-prefix=oidc:", "oidc-groups-prefix=") : text));
