@@ -355,21 +355,6 @@ export class ApiServer {
         await this.startApiserver(extraArgs);
     }
 
-    /**
-     * Starts kube-apiserver with `extraArgs` expecting it to fail (as K3s crash-loops); returns its
-     * log. The server is left stopped: call restart() to bring a good one back.
-     */
-    async startFailing(extraArgs: readonly string[], ms = 30000): Promise<string> {
-        await this.apiserver?.stop();
-        try {
-            await Promise.race([this.startApiserver(extraArgs), sleep(ms).then(() => { throw new Error("timeout"); })]);
-        } catch (e) {
-            await this.apiserver?.stop();
-            return `${String(e)}`;
-        }
-        throw new Error(`kube-apiserver started with ${extraArgs.join(" ")} although it was expected to fail`);
-    }
-
     /** pid of the running kube-apiserver (changes with every (re)start). */
     get pid(): number | undefined {
         return this.apiserver?.child.pid;
