@@ -55,7 +55,9 @@ function which(name: string): string | undefined {
 export function binaries(): { kubeApiserver: string; etcd: string; kubectl: string } {
     const kubeApiserver = kubeApiserverPath();
     const etcd = process.env.ETCD ?? which("etcd");
-    const kubectl = process.env.KUBECTL ?? which("kubectl");
+    // setup.sh builds kubectl into the cache only when the machine has none on PATH.
+    const cachedKubectl = path.join(path.dirname(kubeApiserver), `kubectl-v${K8S_VERSION}`);
+    const kubectl = process.env.KUBECTL ?? which("kubectl") ?? (fs.existsSync(cachedKubectl) ? cachedKubectl : undefined);
     const missing: string[] = [];
     if (!fs.existsSync(kubeApiserver)) {
         missing.push(`kube-apiserver v${K8S_VERSION} is not at ${kubeApiserver}: run "bash tests/apiserver/setup.sh" (builds it from the Go module proxy, 15-25 min the first time)`);
@@ -64,7 +66,7 @@ export function binaries(): { kubeApiserver: string; etcd: string; kubectl: stri
         missing.push('etcd is not on PATH: run "bash tests/apiserver/setup.sh" (installs Debian\'s etcd-server) or set ETCD');
     }
     if (!kubectl) {
-        missing.push('kubectl is not on PATH: install it (Debian: apt-get install kubectl) or set KUBECTL');
+        missing.push('kubectl is not on PATH: run "bash tests/apiserver/setup.sh" (builds one into the cache when the machine has none) or set KUBECTL');
     }
     if (missing.length > 0) {
         throw new Error(`the kube-apiserver tier cannot run:\n  - ${missing.join("\n  - ")}`);
