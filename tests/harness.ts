@@ -364,3 +364,15 @@ export async function errorOf(fn: () => unknown): Promise<Error> {
     }
     throw new Error("expected an error, none was thrown");
 }
+
+/**
+ * The content K3sOidcApiServer's script installs at `$<variable>` (`dropin`, `authcfg`, `ca_file`):
+ * files travel base64-encoded in its `consider "$<variable>" <base64> ...` line.
+ */
+export function fileWrittenBy(script: string, variable: string): string {
+    const m = new RegExp(`\\n\\s*consider "\\$${variable}" ([A-Za-z0-9+/\\\\=]+) `).exec(script);
+    if (!m) {
+        throw new Error(`the script installs no $${variable}`);
+    }
+    return Buffer.from(m[1].replace(/\\/g, ""), "base64").toString("utf8");
+}
