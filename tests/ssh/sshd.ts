@@ -191,7 +191,7 @@ export class SshServer {
 
     /** Like `exec`, but returns the running ssh client (e.g. to kill it mid-way). */
     spawn(command: string, user = "root", stdin = ""): ChildProcess {
-        const child = spawn("ssh", [...this.sshArgs(user), command], { stdio: ["pipe", "ignore", "ignore"] });
+        const child = spawn("ssh", [...this.sshArgs(user), command], { stdio: ["pipe", "pipe", "pipe"] });
         child.stdin?.end(stdin);
         return child;
     }

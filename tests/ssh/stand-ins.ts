@@ -48,6 +48,8 @@ export interface StandInState {
     commandLine: string[] | undefined;
     /** Whether anonymous requests are authenticated (as system:anonymous) since the last start. */
     anonymousAuth: boolean | undefined;
+    /** [start, end] in ms of every finished `systemctl restart`. */
+    restartIntervals: [number, number][];
     journal: string[];
 }
 
@@ -81,10 +83,20 @@ function execStartArgs() { return (cfg.execStart || []).slice(); }
 // pkg/configfilearg: config.yaml, then config.yaml.d/*.yaml|*.yml (any case) in lexical order; a key
 // with "+" appends to what is set before, without "+" it replaces it. The unit's CLI args come after
 // (a slice flag given there appends).
+// The config file: --config in ExecStart (or K3S_CONFIG_FILE) moves it away from the default.
+function configFile() {
+    const cli = execStartArgs();
+    for (let i = 0; i < cli.length; i++) {
+        if (cli[i].startsWith("--config=")) return cli[i].slice("--config=".length);
+        if (cli[i] === "--config" && i + 1 < cli.length) return cli[i + 1];
+    }
+    return cfg.configFile;
+}
 function extraArgs() {
     const files = [];
-    if (fs.existsSync(cfg.configFile)) files.push(cfg.configFile);
-    const dir = cfg.configFile + ".d";
+    const main = configFile();
+    if (fs.existsSync(main)) files.push(main);
+    const dir = main + ".d";
     if (fs.existsSync(dir)) {
         for (const f of fs.readdirSync(dir).sort()) {
             if (/\.(yaml|yml)$/i.test(f) && fs.statSync(path.join(dir, f)).isFile()) files.push(path.join(dir, f));
@@ -223,7 +235,9 @@ case "systemctl": {
         fs.writeFileSync(file("restart-ppid"), String(process.ppid));
         fs.appendFileSync(file("restarts.log"), unit + " " + Date.now() + "\n");
         fs.writeFileSync(file("ready"), "0");
+        const began = Date.now();
         if (cfg.restartSeconds) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, cfg.restartSeconds * 1000);
+        process.on("exit", () => fs.appendFileSync(file("restart-intervals.log"), began + " " + Date.now() + "\n"));
         let extra;
         let argv;
         let err;
@@ -334,6 +348,7 @@ export class StandIns {
             apiserverArgs: json<string[]>("apiserver-args.json"),
             commandLine: json<string[]>("command-line.json"),
             anonymousAuth: json<boolean>("anonymous.json"),
+            restartIntervals: (read("restart-intervals.log") ?? "").split("\n").filter(Boolean).map((l) => l.split(" ").map(Number) as [number, number]),
             journal: (read("journal.log") ?? "").split("\n").filter(Boolean),
         };
     }
