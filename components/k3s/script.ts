@@ -279,7 +279,9 @@ $(journal_tail)"
 
 do_apply() {
     # 1. Preflight: nothing is written before all of it passes.
-    systemctl cat "$service" >/dev/null 2>&1 || die "service $service not found (systemctl cat $service failed); is this a ${plan.distribution} server node? set serviceName"
+    unit=$(mktemp)
+    tmp_files="$tmp_files $unit"
+    systemctl cat "$service" > "$unit" 2>/dev/null || die "service $service not found (systemctl cat $service failed); is this a ${plan.distribution} server node? set serviceName"
     [ -d "$config_dir" ] || die "config directory $config_dir does not exist; is ${plan.distribution} installed here? set configFile"
 ${structured ? `    version_line=$("$dist_bin" --version 2>/dev/null | head -n 1) || version_line=""
     minor=$(printf "%s\\n" "$version_line" | sed -n "s/.*v1\\.\\([0-9][0-9]*\\)\\..*/\\1/p" | head -n 1)
@@ -336,9 +338,6 @@ ${structured ? `    version_line=$("$dist_bin" --version 2>/dev/null | head -n 1
             conflict "$f sorts after $dropin and sets kube-apiserver-arg without \\"+\\", which replaces every kube-apiserver arg set before it, ours included; write kube-apiserver-arg+ there"
         fi
     done
-    unit=$(mktemp)
-    tmp_files="$tmp_files $unit"
-    systemctl cat "$service" > "$unit" 2>/dev/null || true
     check_text "the ExecStart of $service (systemctl cat $service)" "$unit"
     [ -z "$conflicts" ] || die "refusing to change anything; our OIDC settings would not be the ones in force:$conflicts"
 
