@@ -367,6 +367,7 @@ describe("K3sOidcApiServer", () => {
                 serviceName: "k3s; reboot",
                 readyTimeoutSeconds: 0,
                 readyPollSeconds: 1.5,
+                lockTimeoutSeconds: 0,
                 issuerCaPem: "not a pem",
             }, "my oidc");
             assert.match(m, /name: "my oidc" names the drop-in file/);
@@ -374,6 +375,7 @@ describe("K3sOidcApiServer", () => {
             assert.match(m, /serviceName: "k3s; reboot" is not a systemd unit name/);
             assert.match(m, /readyTimeoutSeconds: 0 must be a whole number from 1 to 3600/);
             assert.match(m, /readyPollSeconds: 1\.5 must be a whole number from 1 to 60/);
+            assert.match(m, /lockTimeoutSeconds: 0 must be a whole number from 1 to 7200/);
             assert.match(m, /issuerCaPem: is not a PEM certificate/);
             assert.match(await rejects({ ...minimal(), configFile: "/etc/rancher/../k3s/config.yaml" }), /must not contain "\." or "\.\." path parts/);
         });
