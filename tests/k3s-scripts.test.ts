@@ -617,6 +617,19 @@ describe("K3sOidcApiServer scripts over a real SSH server", function () {
         assert.strictEqual(standIns.state().restarts, 1);
     });
 
+    it("upgrades files of releases before the owner line: a CA file its own drop-in points at is its own", async () => {
+        freshServer();
+        const cmds = await commandsFor({ issuerCaPem: CA1 });
+        ok(run(cmds, "create"));
+        // As an earlier release left them: the PEM alone, and a drop-in (with its owner) naming it.
+        fs.writeFileSync(c.caFile, CA1);
+        fs.writeFileSync(c.dropIn, `# owner: ${/\nowner=(\S+)/.exec(cmds.stdin)?.[1].replace(/\\/g, "")}\nkube-apiserver-arg+:\n  - oidc-ca-file=${c.caFile}\n`);
+        const r = ok(run(cmds, "update"));
+        assert.match(r.stdout, /installed .*oidc-dev-oidc-ca\.pem/);
+        assert.ok(read(c.caFile).toString().startsWith("# Managed by headlamp-sso"));
+        assert.ok(ok(run(cmds, "delete")) && !exists(c.caFile), "and destroy removes it");
+    });
+
     it("refuses every configuration in which its settings would not be the effective ones, naming the file and the key", async () => {
         const cases: { label: string; mode?: "structured"; setup: () => void; expect: RegExp }[] = [
             {
@@ -687,6 +700,16 @@ describe("K3sOidcApiServer scripts over a real SSH server", function () {
         assert.ok(!exists(c.dropIn));
         assert.ok(standIns.state().ready);
         assert.strictEqual(standIns.state().restarts, 2, "the change and the rollback");
+    });
+
+    it("reads the args back from K3s's own log file when it logs there (log: in config.yaml)", async () => {
+        freshServer();
+        const logFile = path.join(c.root, "k3s.log");
+        fs.appendFileSync(c.configFile, `log: "${logFile}"\n`);
+        const r = ok(run(await commandsFor(), "create"));
+        assert.match(r.stdout, /applied: /);
+        assert.match(fs.readFileSync(logFile, "utf8"), /Running kube-apiserver .*--oidc-client-id=headlamp/);
+        assert.ok(!standIns.state().journal.some((l) => l.includes("Running kube-apiserver")), "nothing in the journal");
     });
 
     for (const version of ["v1.30.12", "v1.31.4", "v1.32.4", "v1.32.5", "v1.33.0", "v1.33.1", "v1.34.1"]) {

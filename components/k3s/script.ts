@@ -26,7 +26,7 @@
 // delete: lock, settle, then remove only the files this component owns, restart, wait (restoring
 // on failure), and remove config.yaml.d when this component created it and it is empty.
 import { quote } from "shell-quote";
-import { MANAGED_MARKER, OWNER_PREFIX, authConfigHash, expectedAuthArgs, renderFiles } from "./render";
+import { OWNER_PREFIX, authConfigHash, expectedAuthArgs, renderFiles } from "./render";
 import { DISTRIBUTIONS, K3S_OIDC_DEFAULTS, K3sOidcPlan, MIN_MINOR_FOR_API_VERSION } from "./settings";
 
 /** Any kube-apiserver OIDC flag (`oidc-issuer-url=`, `--oidc-required-claim=`, ...). */
@@ -154,6 +154,15 @@ running_args() {
         text=$(cat "$manifest" 2>/dev/null || true)
     else
         text=$(journalctl -u "$service" --since "@$1" --no-pager -o cat 2>/dev/null | grep "Running kube-apiserver " | tail -n 1 || true)
+        if [ -z "$text" ]; then
+            # K3s told to log to a file (log: in a config file, --log in ExecStart) writes it there.
+            log_file=$( (sed -n "s/^log:[[:space:]]*//p" "$config_file" $(ls_dropins) 2>/dev/null; sed -n "s/.*--log[= ]\\([^ ]*\\).*/\\1/p" "$unit") | tr -d "\\"'" | tail -n 1)
+            if [ -n "$log_file" ]; then text=$(grep "Running kube-apiserver " "$log_file" 2>/dev/null | tail -n 1 || true); fi
+        fi
+    fi
+    if [ -z "$text" ]; then
+        printf "%s\\n" "--no-command-line"
+        return 0
     fi
     printf "%s\\n" "$text" | grep -oE -- "--(oidc-[a-z-]+|authentication-config|anonymous-auth)=[^ \\"\\\\]*" | sort || true
 }
@@ -162,6 +171,10 @@ running_args() {
 # anonymous auth off); sets "found" to what it runs otherwise.
 verify_in_force() {
     args=$(running_args "$1")
+    if [ "$args" = "--no-command-line" ]; then
+        found="cannot read back the running kube-apiserver's args: ${dist.apiserverManifest ? "$manifest is missing or empty" : "no 'Running kube-apiserver' line in journalctl -u $service since the restart (K3s logging to a file, log: or --log, keeps it out of the journal; remove that setting)"}"
+        return 1
+    fi
     got=$(printf "%s\\n" "$args" | grep -v -- "^--anonymous-auth=" || true)
     found="$(printf "%s" "$got" | tr "\\n" " ")"
     if [ "$got" != "$expected_args" ]; then
@@ -216,12 +229,13 @@ drop_backup() {
 owner_of() { sed -n "s/^${OWNER_PREFIX}//p" "$1" 2>/dev/null | head -n 1; }
 # A URN of this stack and project: this component, or one that was moved or renamed within it.
 same_stack() { case "$1" in "$owner_scope"*) return 0 ;; *) return 1 ;; esac; }
-# mine <file>: written by this component (files of releases before the owner line in the CA and
-# AuthenticationConfiguration count when this component's drop-in names them).
+# mine <file>: written by this component. A CA or AuthenticationConfiguration file without an owner
+# line (written by a release before the owner line) counts when this component's drop-in points
+# the API server at it (oidc-ca-file=<file>, authentication-config=<file>).
 mine() {
     o=$(owner_of "$1")
     [ "$o" = "$owner" ] && return 0
-    [ -z "$o" ] && [ "$1" != "$dropin" ] && grep -q "^${MANAGED_MARKER}" "$1" && [ "$(owner_of "$dropin")" = "$owner" ] && grep -qF "$1" "$dropin" && return 0
+    [ -z "$o" ] && [ "$1" != "$dropin" ] && [ "$(owner_of "$dropin")" = "$owner" ] && grep -qF -e "oidc-ca-file=$1" -e "authentication-config=$1" "$dropin" && return 0
     return 1
 }
 

@@ -83,6 +83,8 @@ function execStartArgs() { return (cfg.execStart || []).slice(); }
 // pkg/configfilearg: config.yaml, then config.yaml.d/*.yaml|*.yml (any case) in lexical order; a key
 // with "+" appends to what is set before, without "+" it replaces it. The unit's CLI args come after
 // (a slice flag given there appends).
+// K3s's "log" setting: its own lines go to that file instead of the journal.
+let logFile;
 // The config file: --config in ExecStart (or K3S_CONFIG_FILE) moves it away from the default.
 function configFile() {
     const cli = execStartArgs();
@@ -112,6 +114,7 @@ function extraArgs() {
             else values[k] = doc[rawKey];
         }
     }
+    logFile = values.log === undefined ? undefined : str(values.log);
     let out = toSlice(values["kube-apiserver-arg"]).map(str);
     const cli = execStartArgs();
     for (let i = 0; i < cli.length; i++) {
@@ -260,7 +263,8 @@ case "systemctl": {
         }
         fs.writeFileSync(file("ready"), "1");
         const msg = ("Running kube-apiserver " + argv.join(" ")).replace(/\\/g, "\\\\").replace(/"/g, "\\\"");
-        journal("time=\"" + new Date().toISOString() + "\" level=info msg=\"" + msg + "\"");
+        const line = "time=\"" + new Date().toISOString() + "\" level=info msg=\"" + msg + "\"";
+        if (logFile) fs.appendFileSync(logFile, line + "\n"); else journal(line);
         journal("Started Lightweight Kubernetes.");
         process.exit(0);
     }
