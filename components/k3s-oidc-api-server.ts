@@ -117,7 +117,9 @@ export interface K3sOidcApiServerArgs {
     sudo?: boolean;
     /**
      * Seconds to wait for the API server after a restart (the restart itself runs under this
-     * timeout too) before restoring the previous files. Default 180.
+     * timeout too) before restoring the previous files. Default 180. In structured mode it is also
+     * the wait for the API server to load a changed AuthenticationConfiguration without a restart;
+     * it re-reads the file about once a minute, so keep it above 60.
      */
     readyTimeoutSeconds?: number;
     /** Seconds between readiness checks (`<kubectl> get --raw=/readyz`). Default 2. */
