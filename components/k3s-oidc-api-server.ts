@@ -117,11 +117,20 @@ export interface K3sOidcApiServerArgs {
     sudo?: boolean;
     /**
      * Seconds to wait for the API server after a restart (the restart itself runs under this
-     * timeout too) before restoring the previous files. Default 180.
+     * timeout too) before restoring the previous files. Default 180. In structured mode it is also
+     * the wait for the API server to load a changed AuthenticationConfiguration without a restart;
+     * it re-reads the file about once a minute, so keep it above 60.
      */
     readyTimeoutSeconds?: number;
     /** Seconds between readiness checks (`<kubectl> get --raw=/readyz`). Default 2. */
     readyPollSeconds?: number;
+    /**
+     * Seconds a run waits for the server-wide lock (`<configDir>/.headlamp-sso.lock`) that keeps
+     * two runs from changing one server at the same time (two stacks, or an earlier run still
+     * going after its SSH session dropped). Default 600 (enough for another run's restart and
+     * rollback); then the run fails, naming since when the lock is held.
+     */
+    lockTimeoutSeconds?: number;
 }
 
 /**
@@ -136,10 +145,7 @@ export class K3sOidcApiServer extends pulumi.ComponentResource {
     public readonly dropIn: pulumi.Output<string>;
     /** Where the drop-in is written on each server. */
     public readonly dropInPath: pulumi.Output<string>;
-    /**
-     * Structured mode: the AuthenticationConfiguration written on servers with Kubernetes 1.32+
-     * (older ones get the same without the `anonymous` section). Flags mode: undefined.
-     */
+    /** Structured mode: the AuthenticationConfiguration written on every server. Flags mode: undefined. */
     public readonly authenticationConfig: pulumi.Output<string | undefined>;
     /** The paths this component may write on each server. */
     public readonly files: pulumi.Output<string[]>;
@@ -191,6 +197,7 @@ export class K3sOidcApiServer extends pulumi.ComponentResource {
                     serviceName: args.serviceName,
                     readyTimeoutSeconds: args.readyTimeoutSeconds,
                     readyPollSeconds: args.readyPollSeconds,
+                    lockTimeoutSeconds: args.lockTimeoutSeconds,
                 }));
         const files: pulumi.Output<RenderedFiles> = plan.apply(renderFiles);
 
@@ -213,9 +220,12 @@ export class K3sOidcApiServer extends pulumi.ComponentResource {
                     hostKey: server.hostKey,
                     proxy: server.proxy === undefined ? undefined : pulumi.secret(server.proxy),
                 },
+                // The script goes on stdin and the commands are short and fixed, so a failure shows
+                // the script's ERROR lines rather than the script (the provider quotes the command).
                 create: scripts.create,
                 update: scripts.update,
                 delete: scripts.delete,
+                stdin: scripts.stdin,
                 // Moving the files (another configFile or distribution) replaces the command: the
                 // old delete cleans the old location first (deleteBeforeReplace below).
                 triggers: [files.apply((f) => f.paths.dropIn)],
@@ -240,7 +250,7 @@ export class K3sOidcApiServer extends pulumi.ComponentResource {
         this.commands = commands;
         this.dropIn = files.apply((f) => f.dropIn);
         this.dropInPath = files.apply((f) => f.paths.dropIn);
-        this.authenticationConfig = files.apply((f) => f.authConfig?.current);
+        this.authenticationConfig = files.apply((f) => f.authConfig);
         this.files = files.apply((f) => [
             f.paths.dropIn,
             ...(f.authConfig ? [f.paths.authConfig] : []),

@@ -364,3 +364,16 @@ export async function errorOf(fn: () => unknown): Promise<Error> {
     }
     throw new Error("expected an error, none was thrown");
 }
+
+/**
+ * The content K3sOidcApiServer's script installs at `$<variable>` (`dropin`, `authcfg`, `ca_file`):
+ * files travel base64-encoded in its `consider "$<variable>" <base64> ...` line; `""` there means
+ * the script makes sure the file is absent (undefined here).
+ */
+export function fileWrittenBy(script: string, variable: string): string | undefined {
+    const m = new RegExp(`\\n\\s*consider "\\$${variable}" ([A-Za-z0-9+/\\\\=]+|"") `).exec(script);
+    if (!m) {
+        throw new Error(`the script considers no $${variable}`);
+    }
+    return m[1] === '""' ? undefined : Buffer.from(m[1].replace(/\\/g, ""), "base64").toString("utf8");
+}

@@ -4,11 +4,12 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { remote } from "@pulumi/command";
+import { quote } from "shell-quote";
 import { K3sOidcApiServer, K3sOidcApiServerArgs } from "../components";
 import { renderAuthConfig, renderDropIn } from "../components/k3s/render";
 import { renderCommands } from "../components/k3s/script";
 import { resolvePlan } from "../components/k3s/settings";
-import { MockHarness, allStrings, errorOf, isSecretIn, valueOf } from "./harness";
+import { MockHarness, allStrings, errorOf, fileWrittenBy as fileWritten, isSecretIn, valueOf } from "./harness";
 
 const T = {
     component: "headlamp-sso:index:K3sOidcApiServer",
@@ -99,9 +100,11 @@ describe("K3sOidcApiServer", () => {
         const cmd = h.one(T.command);
         assert.strictEqual(cmd.inputs.connection.port, 22);
         assert.strictEqual(cmd.inputs.connection.user, "root");
-        assert.match(cmd.inputs.create, /^sh -c '# headlamp-sso K3sOidcApiServer "oidc": apply \(k3s, flags mode\)\n/);
-        assert.match(cmd.inputs.delete, /^sh -c '# headlamp-sso K3sOidcApiServer "oidc": delete/);
-        assert.ok(!cmd.inputs.create.includes("sudo -n"));
+        // Short fixed commands; the script travels on stdin, so a failure message is not the script.
+        assert.strictEqual(cmd.inputs.create, 'exec sh -c "$(cat)" headlamp-sso apply');
+        assert.strictEqual(cmd.inputs.update, 'exec sh -c "$(cat)" headlamp-sso apply');
+        assert.strictEqual(cmd.inputs.delete, 'exec sh -c "$(cat)" headlamp-sso delete');
+        assert.match(cmd.inputs.stdin, /^# headlamp-sso K3sOidcApiServer "oidc" \(k3s, flags mode\)/);
     });
 
     it("passes exactly the rendered scripts: create = update = apply, delete = delete, owner = the component's URN", async () => {
@@ -112,23 +115,25 @@ describe("K3sOidcApiServer", () => {
         assert.strictEqual(cmd.inputs.create, expected.create);
         assert.strictEqual(cmd.inputs.update, expected.create);
         assert.strictEqual(cmd.inputs.delete, expected.delete);
+        assert.strictEqual(cmd.inputs.stdin, expected.stdin);
         assert.deepStrictEqual(cmd.inputs.triggers, ["/etc/rancher/k3s/config.yaml.d/oidc-dev.yaml"]);
-        assert.ok(cmd.inputs.create.includes("ready_timeout=60\n"));
+        assert.ok(cmd.inputs.stdin.includes("\nready_timeout=60\n"));
+        assert.ok(cmd.inputs.stdin.includes(`\nowner=${quote([OWNER("oidc-dev")])}\n`));
     });
 
     it("uses sudo -n for a non-root user (and when sudo is forced), with a clear message when sudo wants a password", async () => {
         await build(h, "oidc", { ...minimal(), servers: [{ host: "a.lan", user: "ubuntu", privateKey: KEY }, { host: "b.lan", privateKey: KEY }] });
         const [a, b] = h.ofType(T.command);
         assert.match(a.inputs.create, /^sudo -n sh -c : 2>\/dev\/null \|\| \{ echo "headlamp-sso: sudo -n sh failed for user \$\(id -un\): sudo wants a password/);
-        assert.ok(a.inputs.create.includes("; exec sudo -n sh -c '# headlamp-sso"));
-        assert.ok(a.inputs.delete.includes("; exec sudo -n sh -c '# headlamp-sso"));
-        assert.match(b.inputs.create, /^sh -c '/);
+        assert.ok(a.inputs.create.endsWith('; exec sudo -n sh -c "$(cat)" headlamp-sso apply'));
+        assert.ok(a.inputs.delete.endsWith('; exec sudo -n sh -c "$(cat)" headlamp-sso delete'));
+        assert.match(b.inputs.create, /^exec sh -c "\$\(cat\)"/);
     });
 
     it("sudo: false keeps sh -c even for a non-root user; sudo: true forces sudo for root", async () => {
         await build(h, "a", { ...minimal(), servers: [{ host: "a.lan", user: "ubuntu", privateKey: KEY }], sudo: false });
         await build(h, "b", { ...minimal(), servers: [{ host: "b.lan", privateKey: KEY }], sudo: true });
-        assert.match(h.one(T.command, "a-a.lan").inputs.create, /^sh -c '/);
+        assert.match(h.one(T.command, "a-a.lan").inputs.create, /^exec sh -c /);
         assert.match(h.one(T.command, "b-b.lan").inputs.create, /^sudo -n sh -c :/);
     });
 
@@ -137,23 +142,22 @@ describe("K3sOidcApiServer", () => {
         assert.strictEqual(outputs.dropInPath, "/etc/rancher/k3s/config.yaml.d/oidc-dev.yaml");
         assert.strictEqual(outputs.dropIn, [
             '# Managed by headlamp-sso (K3sOidcApiServer "oidc-dev"): OIDC for kube-apiserver.',
+            `# owner: ${OWNER("oidc-dev")}`,
             '# Do not edit: pulumi up rewrites this file and pulumi destroy removes it. The "+" keys append',
             "# to the kube-apiserver args of config.yaml instead of replacing them.",
-            `# owner: ${OWNER("oidc-dev")}`,
             "kube-apiserver-arg+:",
-            `  - oidc-issuer-url=${ISSUER}`,
-            "  - oidc-client-id=headlamp",
-            "  - oidc-username-claim=email",
-            "  - oidc-username-prefix=-",
-            "  - oidc-groups-claim=groups",
+            `  - "oidc-issuer-url=${ISSUER}"`,
+            '  - "oidc-client-id=headlamp"',
+            '  - "oidc-username-claim=email"',
+            '  - "oidc-username-prefix=-"',
+            '  - "oidc-groups-claim=groups"',
             '  - "oidc-groups-prefix=oidc:"',
             "",
         ].join("\n"));
         assert.strictEqual(outputs.authenticationConfig, undefined);
         assert.deepStrictEqual(outputs.files, ["/etc/rancher/k3s/config.yaml.d/oidc-dev.yaml"]);
         // The drop-in travels base64-encoded inside the script, byte for byte.
-        const cmd = h.one(T.command);
-        assert.ok(cmd.inputs.create.includes(Buffer.from(outputs.dropIn).toString("base64").replace(/=/g, "\\=")));
+        assert.strictEqual(fileWritten(h.one(T.command).inputs.stdin, "dropin"), outputs.dropIn);
     });
 
     it("renders every flag: custom claims and prefixes, required claims (sorted) and the CA file", async () => {
@@ -168,84 +172,87 @@ describe("K3sOidcApiServer", () => {
         });
         const args = outputs.dropIn.split("kube-apiserver-arg+:\n")[1];
         assert.strictEqual(args, [
-            `  - oidc-issuer-url=${ISSUER}`,
-            "  - oidc-client-id=headlamp",
-            "  - oidc-username-claim=preferred_username",
+            `  - "oidc-issuer-url=${ISSUER}"`,
+            '  - "oidc-client-id=headlamp"',
+            '  - "oidc-username-claim=preferred_username"',
             '  - "oidc-username-prefix=authentik:"',
-            "  - oidc-groups-claim=roles",
-            "  - oidc-required-claim=hd=example.com",
-            "  - oidc-required-claim=zone=eu",
-            "  - oidc-ca-file=/etc/rancher/k3s/oidc-oidc-ca.pem",
+            '  - "oidc-groups-claim=roles"',
+            '  - "oidc-required-claim=hd=example.com"',
+            '  - "oidc-required-claim=zone=eu"',
+            '  - "oidc-ca-file=/etc/rancher/k3s/oidc-oidc-ca.pem"',
             "",
         ].join("\n"));
         assert.deepStrictEqual(outputs.files, ["/etc/rancher/k3s/config.yaml.d/oidc.yaml", "/etc/rancher/k3s/oidc-oidc-ca.pem"]);
-        assert.ok(h.one(T.command).inputs.create.includes(Buffer.from(CA).toString("base64").replace(/=/g, "\\=")), "the CA file content is in the script");
+        assert.strictEqual(fileWritten(h.one(T.command).inputs.stdin, "ca_file"), [
+            '# Managed by headlamp-sso (K3sOidcApiServer "oidc"): CA of the OIDC issuer; pulumi destroy removes it.',
+            `# owner: ${OWNER("oidc")}`,
+            CA,
+        ].join("\n"), "the CA file: owner lines, then the PEM (pem.Decode skips text before BEGIN)");
     });
 
     it("renders structured mode v1beta1: the drop-in points at the AuthenticationConfiguration", async () => {
         const { outputs } = await build(h, "oidc", { ...minimal(), mode: "structured", issuerCaPem: CA, requiredClaims: { hd: "example.com" } });
-        assert.ok(outputs.dropIn.endsWith("kube-apiserver-arg+:\n  - authentication-config=/etc/rancher/k3s/oidc-authentication-config.yaml\n"));
+        assert.ok(outputs.dropIn.endsWith('kube-apiserver-arg+:\n  - "authentication-config=/etc/rancher/k3s/oidc-authentication-config.yaml"\n  - "anonymous-auth=false"\n'));
         assert.ok(!outputs.dropIn.includes("oidc-issuer-url"));
         assert.strictEqual(outputs.authenticationConfig, [
-            '# Managed by headlamp-sso (K3sOidcApiServer "oidc"); pulumi destroy removes it.',
-            "apiVersion: apiserver.config.k8s.io/v1beta1",
-            "kind: AuthenticationConfiguration",
+            '# Managed by headlamp-sso (K3sOidcApiServer "oidc"): pulumi destroy removes it.',
+            `# owner: ${OWNER("oidc")}`,
+            'apiVersion: "apiserver.config.k8s.io/v1beta1"',
+            'kind: "AuthenticationConfiguration"',
             "jwt:",
             "  - issuer:",
-            `      url: ${ISSUER}`,
+            `      url: "${ISSUER}"`,
             "      audiences:",
-            "        - headlamp",
+            '        - "headlamp"',
             "      certificateAuthority: |",
             "        -----BEGIN CERTIFICATE-----",
             "        MIIBszCCAVmgAwIBAgIUfake",
             "        -----END CERTIFICATE-----",
             "    claimMappings:",
             "      username:",
-            "        claim: email",
+            '        claim: "email"',
             '        prefix: ""',
             "      groups:",
-            "        claim: groups",
+            '        claim: "groups"',
             '        prefix: "oidc:"',
             "    claimValidationRules:",
-            "      - claim: hd",
-            "        requiredValue: example.com",
-            "anonymous:",
-            "  enabled: false",
+            '      - claim: "hd"',
+            '        requiredValue: "example.com"',
             "",
         ].join("\n"));
         assert.deepStrictEqual(outputs.files, ["/etc/rancher/k3s/config.yaml.d/oidc.yaml", "/etc/rancher/k3s/oidc-authentication-config.yaml"]);
-        const create: string = h.one(T.command).inputs.create;
+        const create: string = h.one(T.command).inputs.stdin;
         assert.ok(create.includes("[ \"$minor\" -ge 30 ] || die"), "preflight needs 1.30 for v1beta1");
-        assert.ok(create.includes("grep -qE \"(^|[^A-Za-z0-9_-])(--)?oidc-(issuer-url"), "structured mode refuses other oidc-* args");
+        assert.ok(create.includes('grep -qE "(^|[^A-Za-z0-9_-])(--)?oidc-[a-z-]+="'), "any other oidc-* arg is refused");
     });
 
     it("renders structured mode v1 and requires Kubernetes 1.34 for it", async () => {
         const { outputs } = await build(h, "oidc", { ...minimal(), mode: "structured", apiVersion: "v1" });
-        assert.match(outputs.authenticationConfig ?? "", /^apiVersion: apiserver\.config\.k8s\.io\/v1\nkind: AuthenticationConfiguration\n/m);
-        const create: string = h.one(T.command).inputs.create;
+        assert.match(outputs.authenticationConfig ?? "", /^apiVersion: "apiserver\.config\.k8s\.io\/v1"\nkind: "AuthenticationConfiguration"\n/m);
+        const create: string = h.one(T.command).inputs.stdin;
         assert.ok(create.includes("[ \"$minor\" -ge 34 ] || die"));
         const plan = resolvePlan({ name: "oidc", owner: OWNER("oidc"), issuerUrl: ISSUER, clientId: "headlamp", mode: "structured", apiVersion: "v1" });
-        assert.ok(create.includes(Buffer.from(renderAuthConfig(plan, true)).toString("base64").replace(/=/g, "\\=")), "1.32+ file");
-        assert.ok(create.includes(Buffer.from(renderAuthConfig(plan, false)).toString("base64").replace(/=/g, "\\=")), "pre-1.32 file");
-        assert.ok(!renderAuthConfig(plan, false).includes("anonymous"));
+        assert.strictEqual(fileWritten(create, "authcfg"), renderAuthConfig(plan), "one file for every version");
+        assert.ok(!renderAuthConfig(plan).includes("anonymous"));
     });
 
     it("uses the rke2 defaults: config file, service, kubectl and extra mounts for the static pod", async () => {
         const { outputs } = await build(h, "oidc", { ...minimal(), distribution: "rke2", issuerCaPem: CA });
         assert.strictEqual(outputs.dropInPath, "/etc/rancher/rke2/config.yaml.d/oidc.yaml");
-        assert.ok(outputs.dropIn.includes("  - oidc-ca-file=/etc/rancher/rke2/oidc-oidc-ca.pem\n"));
-        assert.ok(outputs.dropIn.endsWith("kube-apiserver-extra-mount+:\n  - /etc/rancher/rke2/oidc-oidc-ca.pem:/etc/rancher/rke2/oidc-oidc-ca.pem:ro\n"));
-        const create: string = h.one(T.command).inputs.create;
+        assert.ok(outputs.dropIn.includes('  - "oidc-ca-file=/etc/rancher/rke2/oidc-oidc-ca.pem"\n'));
+        assert.ok(outputs.dropIn.endsWith('kube-apiserver-extra-mount+:\n  - "/etc/rancher/rke2/oidc-oidc-ca.pem:/etc/rancher/rke2/oidc-oidc-ca.pem:ro"\n'));
+        const create: string = h.one(T.command).inputs.stdin;
         assert.ok(create.includes("\nservice=rke2-server\n"));
         assert.ok(create.includes("\nconfig_file=/etc/rancher/rke2/config.yaml\n"));
         assert.ok(create.includes("\ndist_bin=rke2\n"));
         assert.ok(create.includes("timeout 20 /var/lib/rancher/rke2/bin/kubectl --kubeconfig /etc/rancher/rke2/rke2.yaml get --raw=/readyz"));
+        assert.ok(create.includes("\nmanifest=/var/lib/rancher/rke2/agent/pod-manifests/kube-apiserver.yaml\n"), "RKE2's args are read back from the static pod manifest");
     });
 
     it("honours configFile and serviceName", async () => {
         const { outputs } = await build(h, "oidc", { ...minimal(), configFile: "/opt/k3s/conf.yaml", serviceName: "k3s-server" });
         assert.strictEqual(outputs.dropInPath, "/opt/k3s/conf.yaml.d/oidc.yaml");
-        const create: string = h.one(T.command).inputs.create;
+        const create: string = h.one(T.command).inputs.stdin;
         assert.ok(create.includes("\nservice=k3s-server\n"));
         assert.deepStrictEqual(h.one(T.command).inputs.triggers, ["/opt/k3s/conf.yaml.d/oidc.yaml"]);
     });
@@ -360,6 +367,7 @@ describe("K3sOidcApiServer", () => {
                 serviceName: "k3s; reboot",
                 readyTimeoutSeconds: 0,
                 readyPollSeconds: 1.5,
+                lockTimeoutSeconds: 0,
                 issuerCaPem: "not a pem",
             }, "my oidc");
             assert.match(m, /name: "my oidc" names the drop-in file/);
@@ -367,6 +375,7 @@ describe("K3sOidcApiServer", () => {
             assert.match(m, /serviceName: "k3s; reboot" is not a systemd unit name/);
             assert.match(m, /readyTimeoutSeconds: 0 must be a whole number from 1 to 3600/);
             assert.match(m, /readyPollSeconds: 1\.5 must be a whole number from 1 to 60/);
+            assert.match(m, /lockTimeoutSeconds: 0 must be a whole number from 1 to 7200/);
             assert.match(m, /issuerCaPem: is not a PEM certificate/);
             assert.match(await rejects({ ...minimal(), configFile: "/etc/rancher/../k3s/config.yaml" }), /must not contain "\." or "\.\." path parts/);
         });
@@ -387,6 +396,6 @@ describe("K3sOidcApiServer", () => {
         const { outputs } = await build(h, "x", { ...minimal(), mode: "structured", distribution: "rke2" });
         const plan = resolvePlan({ name: "x", owner: OWNER("x"), issuerUrl: ISSUER, clientId: "headlamp", mode: "structured", distribution: "rke2" });
         assert.strictEqual(outputs.dropIn, renderDropIn(plan));
-        assert.ok(outputs.dropIn.endsWith("kube-apiserver-extra-mount+:\n  - /etc/rancher/rke2/x-authentication-config.yaml:/etc/rancher/rke2/x-authentication-config.yaml:ro\n"));
+        assert.ok(outputs.dropIn.endsWith('kube-apiserver-extra-mount+:\n  - "/etc/rancher/rke2/x-authentication-config.yaml:/etc/rancher/rke2/x-authentication-config.yaml:ro"\n'));
     });
 });

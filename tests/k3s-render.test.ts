@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { oidcFlags, pathsFor, renderAuthConfig, renderDropIn, renderFiles } from "../components/k3s/render";
-import { renderApplyScript, renderCommands, renderDeleteScript, wrapScript } from "../components/k3s/script";
+import { renderCommands, renderScript } from "../components/k3s/script";
 import { K3sPlanInput, resolvePlan, validateK3sArgs } from "../components/k3s/settings";
 
 const base: K3sPlanInput = { name: "oidc", owner: "urn:pulumi:s::p::headlamp-sso:index:K3sOidcApiServer::oidc", issuerUrl: "https://a.example.com/application/o/h/", clientId: "h" };
@@ -38,7 +38,7 @@ describe("K3sOidcApiServer rendering (pure)", () => {
                 name: "oidc", owner: undefined, issuerUrl: base.issuerUrl, clientId: "h", usernameClaim: "email", usernamePrefix: "",
                 groupsClaim: "groups", groupsPrefix: "oidc:", requiredClaims: {}, issuerCaPem: undefined, mode: "flags",
                 apiVersion: "v1beta1", distribution: "k3s", configFile: "/etc/rancher/k3s/config.yaml", serviceName: "k3s",
-                readyTimeoutSeconds: 180, readyPollSeconds: 2,
+                readyTimeoutSeconds: 180, readyPollSeconds: 2, lockTimeoutSeconds: 600,
             },
         );
         const rke2 = resolvePlan({ ...base, distribution: "rke2" });
@@ -59,7 +59,7 @@ describe("K3sOidcApiServer rendering (pure)", () => {
         assert.ok(oidcFlags(resolvePlan({ ...base, usernamePrefix: "-" })).includes("oidc-username-prefix=-"));
         assert.ok(oidcFlags(resolvePlan({ ...base, usernamePrefix: "sso:" })).includes("oidc-username-prefix=sso:"));
         assert.ok(!oidcFlags(resolvePlan({ ...base, groupsPrefix: "" })).some((f) => f.startsWith("oidc-groups-prefix")));
-        const structured = YAML.parse(renderAuthConfig(resolvePlan({ ...base, mode: "structured" }), true));
+        const structured = YAML.parse(renderAuthConfig(resolvePlan({ ...base, mode: "structured" })));
         assert.deepStrictEqual(structured.jwt[0].claimMappings, { username: { claim: "email", prefix: "" }, groups: { claim: "groups", prefix: "oidc:" } });
     });
 
@@ -72,24 +72,54 @@ describe("K3sOidcApiServer rendering (pure)", () => {
         }
     });
 
-    it("the AuthenticationConfiguration for 1.32+ differs from the older one only by anonymous: {enabled: false}", () => {
+    it("one AuthenticationConfiguration for every version: no anonymous section; the drop-in turns anonymous auth off", () => {
         const plan = resolvePlan({ ...base, mode: "structured", issuerCaPem: CA });
-        const current = YAML.parse(renderAuthConfig(plan, true));
-        const legacy = YAML.parse(renderAuthConfig(plan, false));
-        assert.deepStrictEqual(current.anonymous, { enabled: false });
-        delete current.anonymous;
-        assert.deepStrictEqual(current, legacy);
-        assert.strictEqual(legacy.jwt[0].issuer.certificateAuthority, `${CA}\n`);
+        const doc = YAML.parse(renderAuthConfig(plan));
+        assert.strictEqual(doc.anonymous, undefined, "older K3s passes --anonymous-auth=false itself, which kube-apiserver refuses next to the section");
+        assert.deepStrictEqual(YAML.parse(renderDropIn(plan))["kube-apiserver-arg+"], ["authentication-config=/etc/rancher/k3s/oidc-authentication-config.yaml", "anonymous-auth=false"]);
+        assert.strictEqual(doc.jwt[0].issuer.certificateAuthority, `${CA}\n`);
         assert.strictEqual(renderFiles(plan).caFile, undefined, "structured mode carries the CA inline, no CA file");
-        assert.strictEqual(renderFiles(resolvePlan({ ...base, issuerCaPem: CA })).caFile, `${CA}\n`);
+        assert.ok(renderFiles(resolvePlan({ ...base, issuerCaPem: CA })).caFile?.endsWith(`\n${CA}\n`));
+    });
+
+    it("every string written reads the same under YAML 1.1 (K3s, kube-apiserver) and 1.2: on, yes, n, ~, 0644 stay strings", () => {
+        const tricky = { ...base, clientId: "on", usernameClaim: "yes", groupsClaim: "n", usernamePrefix: "~", groupsPrefix: "0644", requiredClaims: { off: "no", y: "1e3" }, issuerCaPem: CA };
+        for (const mode of ["flags", "structured"] as const) {
+            const plan = resolvePlan({ ...tricky, mode });
+            const files = renderFiles(plan);
+            for (const text of [files.dropIn, files.authConfig].filter((t): t is string => t !== undefined)) {
+                const v11 = YAML.parse(text, { version: "1.1" });
+                assert.deepStrictEqual(v11, YAML.parse(text, { version: "1.2" }), `${mode}: YAML 1.1 and 1.2 agree`);
+                const strings: unknown[] = [];
+                const walk = (v: unknown): void => {
+                    if (Array.isArray(v)) {
+                        v.forEach(walk);
+                    } else if (v !== null && typeof v === "object") {
+                        Object.values(v).forEach(walk);
+                    } else {
+                        strings.push(v);
+                    }
+                };
+                walk(v11);
+                assert.ok(strings.every((x) => typeof x === "string"), `${mode}: only strings in ${text}`);
+            }
+            if (mode === "structured") {
+                const jwt = YAML.parse(files.authConfig ?? "", { version: "1.1" }).jwt[0];
+                assert.deepStrictEqual(jwt.issuer.audiences, ["on"]);
+                assert.deepStrictEqual(jwt.claimMappings, { username: { claim: "yes", prefix: "~" }, groups: { claim: "n", prefix: "0644" } });
+                assert.deepStrictEqual(jwt.claimValidationRules, [{ claim: "off", requiredValue: "no" }, { claim: "y", requiredValue: "1e3" }]);
+            } else {
+                assert.ok(YAML.parse(files.dropIn, { version: "1.1" })["kube-apiserver-arg+"].includes("oidc-client-id=on"));
+            }
+        }
     });
 
     for (const [label, input] of variants) {
-        it(`${label}: apply and delete commands parse in ${shells().map((s) => s[0] === "busybox" ? "busybox sh" : s.join(" ").replace(" -n", "")).join(", ")}`, () => {
+        it(`${label}: the script and the commands parse in ${shells().map((s) => s[0] === "busybox" ? "busybox sh" : s.join(" ").replace(" -n", "")).join(", ")}`, () => {
             const plan = resolvePlan(input);
             for (const sudo of [false, true]) {
                 const cmds = renderCommands(plan, { sudo });
-                for (const text of [cmds.create, cmds.delete, renderApplyScript(plan), renderDeleteScript(plan)]) {
+                for (const text of [cmds.create, cmds.delete, cmds.stdin]) {
                     for (const [cmd, ...args] of shells()) {
                         const r = spawnSync(cmd, [...args, "-c", text], { encoding: "utf8" });
                         assert.strictEqual(r.status, 0, `${cmd} ${args.join(" ")}: ${r.stderr}`);
@@ -99,19 +129,19 @@ describe("K3sOidcApiServer rendering (pure)", () => {
         });
     }
 
-    it("the scripts hold no single quote, so the logged command is one readable '...' block", () => {
+    it("the commands are short and fixed (the script goes on stdin), so an error message is not the script", () => {
         for (const [label, input] of variants) {
             const plan = resolvePlan({ ...input, clientId: "it's", requiredClaims: { a: "b'c" } });
-            for (const script of [renderApplyScript(plan), renderDeleteScript(plan)]) {
-                assert.ok(!script.includes("'"), `${label}: ${script.split("\n").find((l) => l.includes("'"))}`);
-                assert.strictEqual(wrapScript(script, { sudo: false }), `sh -c '${script}'`);
-            }
+            const cmds = renderCommands(plan, { sudo: false });
+            assert.deepStrictEqual([cmds.create, cmds.update, cmds.delete], ['exec sh -c "$(cat)" headlamp-sso apply', 'exec sh -c "$(cat)" headlamp-sso apply', 'exec sh -c "$(cat)" headlamp-sso delete'], label);
+            assert.strictEqual(cmds.stdin, renderScript(plan));
+            assert.ok(renderCommands(plan, { sudo: true }).create.length < 400, label);
         }
     });
 
     it("a restart is needed for an AuthenticationConfiguration change on rke2 (bind-mounted file), not on k3s", () => {
-        assert.ok(renderApplyScript(resolvePlan({ ...base, mode: "structured" })).includes('consider "$authcfg" "$authcfg_b64" 600 no\n'));
-        assert.ok(renderApplyScript(resolvePlan({ ...base, mode: "structured", distribution: "rke2" })).includes('consider "$authcfg" "$authcfg_b64" 600 yes\n'));
+        assert.match(renderScript(resolvePlan({ ...base, mode: "structured" })), /\n {4}consider "\$authcfg" \S+ 600 no\n/);
+        assert.match(renderScript(resolvePlan({ ...base, mode: "structured", distribution: "rke2" })), /\n {4}consider "\$authcfg" \S+ 600 yes\n/);
     });
 
     it("validation takes Outputs as given and accepts a host key with a comment", () => {

@@ -6,7 +6,7 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { caFromKubeconfig } from "../program/kubeconfig";
-import { MockHarness, RecordedResource, allStrings, captureWarnings, errorOf, isSecretIn, secretOf, valueOf } from "./harness";
+import { MockHarness, RecordedResource, allStrings, captureWarnings, errorOf, fileWrittenBy, isSecretIn, secretOf, valueOf } from "./harness";
 import { SECRET_KEYS, TEST_SECRETS } from "./program-config.test";
 import { stackConfig, withoutAuthentikEnv } from "./stack-config";
 
@@ -92,18 +92,11 @@ export const PROD = {
     "headlamp-sso:adminGroups": ["k8s-admins"],
 };
 
-/** The drop-in text an apply script installs (files travel base64-encoded in the script). */
+/** The drop-in text the script (the command's stdin) installs. */
 export function dropInWrittenBy(script: string): string {
     const text = fileWrittenBy(script, "dropin");
     assert.ok(text, "the script installs a drop-in");
     return text;
-}
-
-/** The text an apply script installs at `$<variable>`, or undefined when it makes sure the file is absent. */
-export function fileWrittenBy(script: string, variable: string): string | undefined {
-    const m = new RegExp(`\\nconsider "\\$${variable}" ([A-Za-z0-9+/\\\\=]+|"") `).exec(script);
-    assert.ok(m, `the script considers $${variable}`);
-    return m[1] === '""' ? undefined : Buffer.from(m[1].replace(/\\/g, ""), "base64").toString("utf8");
 }
 
 function name(r: RecordedResource): string {
@@ -186,7 +179,8 @@ describe("the program (index.ts) under mocks", function () {
         it("hands the issuer and client id to the API server script and to the Headlamp Secret", () => {
             const h = run.h;
             const cmd = h.one(T.command, "oidc-dev-k3s-1.dev.example.lan");
-            for (const script of [cmd.inputs.create as string, cmd.inputs.update as string]) {
+            assert.strictEqual(cmd.inputs.update, cmd.inputs.create, "create and update run the same apply");
+            for (const script of [cmd.inputs.stdin as string]) {
                 const dropIn = YAML.parse(dropInWrittenBy(script)) as Record<string, string[]>;
                 assert.deepStrictEqual(dropIn["kube-apiserver-arg+"], [
                     `oidc-issuer-url=${DEV_ISSUER}`,
@@ -343,7 +337,7 @@ describe("the program (index.ts) under mocks", function () {
             assert.deepStrictEqual([cmds[2].inputs.connection.user, cmds[2].inputs.connection.port], ["ubuntu", 2222]);
             assert.ok(cmds[2].inputs.create.includes("sudo -n"), "a non-root user goes through sudo");
             for (const c of cmds) {
-                const args = (YAML.parse(dropInWrittenBy(c.inputs.create as string)) as Record<string, string[]>)["kube-apiserver-arg+"];
+                const args = (YAML.parse(dropInWrittenBy(c.inputs.stdin as string)) as Record<string, string[]>)["kube-apiserver-arg+"];
                 assert.ok(args.some((a) => a.startsWith("authentication-config=")), `${c.name} points the API server at an AuthenticationConfiguration`);
                 assert.ok(!args.some((a) => a.startsWith("oidc-")), `${c.name} sets no oidc-* flags in structured mode`);
             }
@@ -365,7 +359,7 @@ describe("the program (index.ts) under mocks", function () {
             }
             assert.strictEqual(p.slug, "headlamp-prod");
             assert.strictEqual(await valueOf(prodRun.program.issuerUrl), "https://auth.example.com/application/o/headlamp-prod/");
-            const dropInPath = (run: Run) => /\ndropin=(\S+)/.exec(run.h.ofType(T.command)[0].inputs.create as string)?.[1];
+            const dropInPath = (run: Run) => /\ndropin=(\S+)/.exec(run.h.ofType(T.command)[0].inputs.stdin as string)?.[1];
             assert.ok(dropInPath(devRun) && dropInPath(prodRun));
             assert.notStrictEqual(dropInPath(devRun), dropInPath(prodRun), "two stacks on one cluster write different drop-ins");
             const logicalNames = (run: Run) => new Set(run.h.resources.filter((r) => !r.type.startsWith("pulumi:providers:")).map(name));

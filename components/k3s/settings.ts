@@ -51,6 +51,11 @@ export interface DistributionDefaults {
     readonly kubectl: readonly string[];
     /** True when the API server is a static pod that needs host files mounted (`kube-apiserver-extra-mount`). */
     readonly staticPod: boolean;
+    /**
+     * Where the running kube-apiserver's args can be read back: "" for the journal line K3s
+     * logs at every start ("Running kube-apiserver --a=b ..."), else the static pod manifest.
+     */
+    readonly apiserverManifest: string;
 }
 
 export const DISTRIBUTIONS: Readonly<Record<K3sDistribution, DistributionDefaults>> = {
@@ -60,6 +65,7 @@ export const DISTRIBUTIONS: Readonly<Record<K3sDistribution, DistributionDefault
         binary: "k3s",
         kubectl: ["k3s", "kubectl"],
         staticPod: false,
+        apiserverManifest: "",
     },
     rke2: {
         configFile: "/etc/rancher/rke2/config.yaml",
@@ -67,6 +73,7 @@ export const DISTRIBUTIONS: Readonly<Record<K3sDistribution, DistributionDefault
         binary: "rke2",
         kubectl: ["/var/lib/rancher/rke2/bin/kubectl", "--kubeconfig", "/etc/rancher/rke2/rke2.yaml"],
         staticPod: true,
+        apiserverManifest: "/var/lib/rancher/rke2/agent/pod-manifests/kube-apiserver.yaml",
     },
 };
 
@@ -84,6 +91,11 @@ export const K3S_OIDC_DEFAULTS = {
     distribution: K3sDistribution.K3s as K3sDistribution,
     readyTimeoutSeconds: 180,
     readyPollSeconds: 2,
+    /**
+     * Seconds a run waits for another run on the same server (another stack, or an earlier run
+     * still going after its SSH session dropped) to finish.
+     */
+    lockTimeoutSeconds: 600,
     /** Journal lines quoted in a failure message. */
     journalLines: 40,
 } as const;
@@ -93,13 +105,6 @@ export const MIN_MINOR_FOR_API_VERSION: Readonly<Record<K3sAuthConfigApiVersion,
     v1beta1: 30,
     v1: 34,
 };
-
-/**
- * From this Kubernetes minor version the AuthenticationConfiguration carries
- * `anonymous: {enabled: false}` (newer K3s drops its own `--anonymous-auth=false` when the file is
- * used; 1.30 and 1.31 refuse the section).
- */
-export const ANONYMOUS_SECTION_MIN_MINOR = 32;
 
 /** A component name that is safe as a file name on the server. */
 export const FILE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -140,6 +145,7 @@ export interface K3sArgsToCheck {
     sudo?: boolean;
     readyTimeoutSeconds?: number;
     readyPollSeconds?: number;
+    lockTimeoutSeconds?: number;
 }
 
 function plainString(value: unknown): string | undefined {
@@ -289,6 +295,7 @@ export function validateK3sArgs(name: string, args: K3sArgsToCheck | undefined):
     }
     checkInteger(problems, "readyTimeoutSeconds", args.readyTimeoutSeconds, 1, 3600);
     checkInteger(problems, "readyPollSeconds", args.readyPollSeconds, 1, 60);
+    checkInteger(problems, "lockTimeoutSeconds", args.lockTimeoutSeconds, 1, 7200);
     return problems;
 }
 
@@ -318,6 +325,7 @@ export interface K3sOidcPlan {
     readonly serviceName: string;
     readonly readyTimeoutSeconds: number;
     readonly readyPollSeconds: number;
+    readonly lockTimeoutSeconds: number;
 }
 
 /** The plain values a plan is built from; everything but the required ones is optional. */
@@ -339,6 +347,7 @@ export interface K3sPlanInput {
     serviceName?: string;
     readyTimeoutSeconds?: number;
     readyPollSeconds?: number;
+    lockTimeoutSeconds?: number;
 }
 
 /** Fills in the defaults (the distribution's config file and service among them). */
@@ -368,5 +377,6 @@ export function resolvePlan(input: K3sPlanInput): K3sOidcPlan {
         serviceName: input.serviceName ?? dist.serviceName,
         readyTimeoutSeconds: input.readyTimeoutSeconds ?? d.readyTimeoutSeconds,
         readyPollSeconds: input.readyPollSeconds ?? d.readyPollSeconds,
+        lockTimeoutSeconds: input.lockTimeoutSeconds ?? d.lockTimeoutSeconds,
     };
 }

@@ -7,12 +7,12 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { HeadlampRelease } from "../../components/headlamp-release";
 import { renderSubjects } from "../../components/headlamp/settings";
-import { AUTH_CONFIG_CURRENT_FROM_MINOR, renderFiles } from "../../components/k3s/render";
+import { renderFiles } from "../../components/k3s/render";
 import { K3sOidcPlan } from "../../components/k3s/settings";
 import { FakeAuthentik, FakeUser } from "../fake-authentik/issuer";
 import { MockHarness, valueOf } from "../harness";
 import { kubeApiserverArgs } from "../k3s-config/k3s-config";
-import { ApiServer, K8S_VERSION } from "./harness";
+import { ApiServer } from "./harness";
 
 /**
  * A K3s server's /etc/rancher/k3s, under a temp root: the user's own config.yaml plus the files
@@ -34,21 +34,20 @@ export class K3sNode {
     }
 
     /**
-     * Installs what K3sOidcApiServer renders for `plan`, as its apply script does on a server of
-     * this tier's Kubernetes version (the `current` AuthenticationConfiguration from 1.32 on).
+     * Installs what K3sOidcApiServer renders for `plan`, as its apply script does (one
+     * AuthenticationConfiguration for every version: no `anonymous` section; the drop-in turns
+     * anonymous auth off).
      * `edit` may change the rendered text first (the tier's deliberately broken settings).
      */
     install(plan: K3sOidcPlan, edit: (file: "dropIn" | "authConfig" | "caFile", text: string) => string = (_f, t) => t): void {
         const files = renderFiles(plan);
-        const minor = Number(K8S_VERSION.split(".")[1]);
         fs.mkdirSync(files.paths.dropInDir, { recursive: true });
         for (const f of [files.paths.dropIn, files.paths.authConfig, files.paths.caFile]) {
             fs.rmSync(f, { force: true });
         }
         fs.writeFileSync(files.paths.dropIn, edit("dropIn", files.dropIn));
         if (files.authConfig) {
-            const text = minor >= AUTH_CONFIG_CURRENT_FROM_MINOR ? files.authConfig.current : files.authConfig.legacy;
-            fs.writeFileSync(files.paths.authConfig, edit("authConfig", text));
+            fs.writeFileSync(files.paths.authConfig, edit("authConfig", files.authConfig));
         }
         if (files.caFile !== undefined) {
             fs.writeFileSync(files.paths.caFile, edit("caFile", files.caFile));

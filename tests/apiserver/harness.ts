@@ -151,6 +151,12 @@ export interface ApiServerOptions {
     dir?: string;
     /** Seconds to wait for /readyz. Default 90. */
     readyTimeoutSeconds?: number;
+    /**
+     * Start it as a K3s release from before k3s-io/k3s#12245 (before 1.33.1, 1.32.5, 1.31.9,
+     * 1.30.13) does: `anonymous-auth=false` among K3s's own args even when an authentication-config
+     * file is given. Default false: a patched release, which then passes no anonymous-auth flag.
+     */
+    k3sBefore12245?: boolean;
 }
 
 /** etcd plus a kube-apiserver with K3s's args. Create with `await ApiServer.start()`, end with `stop()`. */
@@ -211,6 +217,7 @@ export class ApiServer {
             const serving = issueCert(ca, pki, "serving", { commonName: "kube-apiserver", ips: ["127.0.0.1", "10.43.0.1"], dnsNames: ["localhost", "kubernetes", "kubernetes.default.svc"] });
             const admin = issueCert(ca, pki, "admin", { commonName: "system:admin", organizations: ["system:masters"], usage: "client" });
             api = new ApiServer(bins, ownsDir, dir, await freePort(), await freePort(), ca, admin, serving, options.readyTimeoutSeconds ?? 90);
+            api.k3sBefore12245 = options.k3sBefore12245 ?? false;
             await api.startEtcd();
             await api.startApiserver(options.extraArgs ?? []);
             return api;
@@ -223,6 +230,9 @@ export class ApiServer {
             throw e;
         }
     }
+
+    /** See {@link ApiServerOptions.k3sBefore12245}. */
+    private k3sBefore12245 = false;
 
     /** K3s's own kube-apiserver flags for this run, before the extra args (see the file comment). */
     k3sDefaults(extraArgs: readonly string[]): Record<string, string> {
@@ -256,7 +266,7 @@ export class ApiServer {
             "enable-admission-plugins": "NodeRestriction",
             profiling: "false",
         };
-        if (argValue("authentication-config") === undefined) {
+        if (this.k3sBefore12245 || argValue("authentication-config") === undefined) {
             m["anonymous-auth"] = "false";
         }
         return m;

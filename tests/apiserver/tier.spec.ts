@@ -45,7 +45,7 @@ interface Scenario {
     api: ApiServer;
 }
 
-async function startScenario(idp: FakeAuthentik, input: Partial<K3sPlanInput>, rbac: RbacArgs = RBAC): Promise<Scenario> {
+async function startScenario(idp: FakeAuthentik, input: Partial<K3sPlanInput>, rbac: RbacArgs = RBAC, k3sBefore12245 = false): Promise<Scenario> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "apiserver-tier-node-"));
     const node = new K3sNode(dir);
     node.writeUserConfig(USER_CONFIG);
@@ -53,7 +53,7 @@ async function startScenario(idp: FakeAuthentik, input: Partial<K3sPlanInput>, r
     node.install(plan);
     let api: ApiServer | undefined;
     try {
-        api = await ApiServer.start({ extraArgs: node.kubeApiserverArgs() });
+        api = await ApiServer.start({ extraArgs: node.kubeApiserverArgs(), k3sBefore12245 });
         await applyAsAdmin(api, await headlampBindings(idp, rbac));
         return { dir, node, plan, api };
     } catch (e) {
@@ -252,22 +252,26 @@ describe("kube-apiserver tier: Authentik tokens through K3s's flags, our Authent
         });
     });
 
-    for (const apiVersion of ["v1beta1", "v1"] as const) {
-        describe(`structured mode, AuthenticationConfiguration ${apiVersion}`, () => {
+    // v1beta1 on a K3s release from before k3s-io/k3s#12245 (K3s adds anonymous-auth=false itself),
+    // v1 on a patched one (K3s adds none): the same files must start and refuse anonymous on both.
+    for (const [apiVersion, k3sBefore12245] of [["v1beta1", true], ["v1", false]] as const) {
+        describe(`structured mode, AuthenticationConfiguration ${apiVersion}, K3s ${k3sBefore12245 ? "before" : "with"} k3s-io/k3s#12245`, () => {
             let s: Scenario | undefined;
             before(async () => {
-                s = await startScenario(idp, { mode: "structured", apiVersion });
+                s = await startScenario(idp, { mode: "structured", apiVersion }, RBAC, k3sBefore12245);
             });
             after(async () => stopScenario(s));
 
-            it("K3s passes only --authentication-config (no oidc flags, no anonymous-auth) next to the user's args; the file carries the CA", () => {
+            it("K3s passes --authentication-config and exactly one --anonymous-auth=false (no oidc flags) next to the user's args; the file has no anonymous section and carries the CA", () => {
                 const args = s!.api.args;
                 const paths = pathsFor(s!.plan);
                 assert.ok(args.includes(`--authentication-config=${paths.authConfig}`));
                 assert.ok(args.includes("--event-ttl=2h"));
-                assert.deepStrictEqual(args.filter((a) => a.startsWith("--oidc-") || a.startsWith("--anonymous-auth")), []);
+                assert.deepStrictEqual(args.filter((a) => a.startsWith("--oidc-")), []);
+                assert.deepStrictEqual(args.filter((a) => a.startsWith("--anonymous-auth")), ["--anonymous-auth=false"]);
                 const file = fs.readFileSync(paths.authConfig, "utf8");
                 assert.ok(file.includes(`apiVersion: apiserver.config.k8s.io/${apiVersion}`));
+                assert.ok(!/^anonymous:/m.test(file), "no anonymous section (kube-apiserver refuses it next to the flag)");
                 assert.ok(file.includes("BEGIN CERTIFICATE"));
             });
 

@@ -179,18 +179,21 @@ export class SshServer {
     }
 
     /**
-     * Runs `command` (one string, exactly as remote.Command would send it) as `user` over SSH with
-     * the system ssh client, the throwaway key and the pinned host key.
+     * Runs `command` (one string, exactly as remote.Command would send it, with `stdin` as its
+     * standard input) as `user` over SSH with the system ssh client, the throwaway key and the
+     * pinned host key.
      */
-    exec(command: string, user = "root"): SshResult {
+    exec(command: string, user = "root", stdin = ""): SshResult {
         const started = Date.now();
-        const r = spawnSync("ssh", [...this.sshArgs(user), command], { encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
+        const r = spawnSync("ssh", [...this.sshArgs(user), command], { encoding: "utf8", input: stdin, maxBuffer: 16 * 1024 * 1024 });
         return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - started };
     }
 
     /** Like `exec`, but returns the running ssh client (e.g. to kill it mid-way). */
-    spawn(command: string, user = "root"): ChildProcess {
-        return spawn("ssh", [...this.sshArgs(user), command], { stdio: "ignore" });
+    spawn(command: string, user = "root", stdin = ""): ChildProcess {
+        const child = spawn("ssh", [...this.sshArgs(user), command], { stdio: ["pipe", "pipe", "pipe"] });
+        child.stdin?.end(stdin);
+        return child;
     }
 
     private sshArgs(user: string): string[] {

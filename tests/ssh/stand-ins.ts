@@ -1,17 +1,23 @@
 // Stand-ins for systemctl, journalctl and the k3s/rke2 binary (with its kubectl), installed into
-// the SSH fixture's bin directory so the real remote scripts run against them. They behave like a
-// K3s server as far as the scripts can tell:
-//   - `systemctl cat <unit>` knows only the configured unit;
-//   - `systemctl restart <unit>` records the restart, then evaluates the configuration the way
-//     K3s does (config.yaml, then config.yaml.d/*.yaml in order; `kube-apiserver-arg` replaces,
-//     `kube-apiserver-arg+` appends) and "crashes" (not ready, journal lines, exit 1) on what makes
-//     a real API server crash-loop: a non-https issuer, an issuer without client id, an unreadable
-//     CA file, --authentication-config together with --oidc-*, a bad or too new
-//     AuthenticationConfiguration, the `anonymous` section before 1.32, or any arg containing
-//     "fail-readiness" (the tests' switch);
-//   - `journalctl -u <unit> -n N --no-pager` prints the last N journal lines;
+// the SSH fixture's bin directory so the real remote scripts run against them. They follow the
+// real systems' documented rules, as far as the scripts can tell:
+//   - `systemctl cat <unit>` knows only the configured unit and shows its ExecStart args;
+//   - `systemctl restart <unit>` (a systemd job: signals to the client do not stop it) records the
+//     restart, then reads the configuration the way K3s's pkg/configfilearg does (YAML 1.1;
+//     config.yaml, then config.yaml.d/*.yaml|*.yml in any case, in lexical order; a key without "+"
+//     replaces, with "+" appends; ExecStart's --kube-apiserver-arg come last), builds the command
+//     line like K3s's GetArgs (its defaults, `--anonymous-auth=false` among them on releases before
+//     k3s-io/k3s#12245 or without authentication-config, overridden by name, sorted), logs
+//     "Running kube-apiserver ..." like K3s, and "crashes" (not ready, journal lines, exit 1) on
+//     what makes a real API server crash-loop: a non-https issuer, an issuer without client id, an
+//     unreadable CA file, --authentication-config together with --oidc-*, a bad or too new
+//     AuthenticationConfiguration (non-string values after YAML 1.1 included), the `anonymous`
+//     section before 1.32 or next to --anonymous-auth, or any arg containing "fail-readiness";
+//   - `journalctl -u <unit> [-n N] [--since @epoch] [-o cat] --no-pager` prints journal lines;
 //   - `k3s --version` prints the configured version; `k3s kubectl get --raw=/readyz` says ok only
-//     when the last start succeeded.
+//     when the last start succeeded; `--raw=/metrics` shows the AuthenticationConfiguration
+//     reloader's metrics: a changed file is reloaded (after reloadSeconds), an invalid one (or
+//     one whose first audience contains "fail-reload") counts a failure and the old one stays.
 import * as fs from "fs";
 import * as path from "path";
 
@@ -26,14 +32,24 @@ export interface StandInConfig {
     binary: string;
     /** Seconds `systemctl restart` takes. */
     restartSeconds?: number;
+    /** Args of the unit's ExecStart after `server` (e.g. `--kube-apiserver-arg=...`). */
+    execStart?: string[];
+    /** Seconds after a change of the AuthenticationConfiguration before the API server reloads it. */
+    reloadSeconds?: number;
 }
 
 /** What the stand-ins recorded. */
 export interface StandInState {
     restarts: number;
     ready: boolean;
-    /** Effective kube-apiserver args of the last successful start. */
+    /** Effective extra kube-apiserver args (config files, then ExecStart) of the last successful start. */
     apiserverArgs: string[] | undefined;
+    /** The kube-apiserver command line of the last successful start (K3s defaults merged, sorted). */
+    commandLine: string[] | undefined;
+    /** Whether anonymous requests are authenticated (as system:anonymous) since the last start. */
+    anonymousAuth: boolean | undefined;
+    /** [start, end] in ms of every finished `systemctl restart`. */
+    restartIntervals: [number, number][];
     journal: string[];
 }
 
@@ -41,62 +57,169 @@ const STANDIN_JS = String.raw`
 "use strict";
 const fs = require("fs");
 const path = require("path");
+const crypto = require("crypto");
 const YAML = require(process.env.HSSO_YAML || __YAML__);
 const STATE = __STATE__;
 const cfg = JSON.parse(fs.readFileSync(path.join(STATE, "config.json"), "utf8"));
 const tool = process.argv[2];
 const args = process.argv.slice(3);
 const file = (n) => path.join(STATE, n);
+const read = (n, d) => (fs.existsSync(file(n)) ? fs.readFileSync(file(n), "utf8") : d);
 function journal(line) {
     const stamp = new Date().toISOString();
     fs.appendFileSync(file("journal.log"), stamp + " server " + cfg.binary + "[4242]: " + line + "\n");
 }
-function minor() { return Number(/v1\.(\d+)\./.exec(cfg.version)[1]); }
-function list(v) { return v === undefined || v === null ? [] : Array.isArray(v) ? v.map(String) : [String(v)]; }
-function effectiveArgs() {
-    let out = [];
-    const files = [cfg.configFile];
-    const dir = cfg.configFile + ".d";
+function version() { const m = /v1\.(\d+)\.(\d+)/.exec(cfg.version); return [Number(m[1]), Number(m[2])]; }
+function minor() { return version()[0]; }
+// K3s before k3s-io/k3s#12245 (fixed in 1.33.1, 1.32.5, 1.31.9, 1.30.13) passes --anonymous-auth=false
+// even when authentication-config is set.
+function anonymousFix() { const [mi, pa] = version(); const fixed = { 30: 13, 31: 9, 32: 5, 33: 1 }; return mi >= 34 || (fixed[mi] !== undefined && pa >= fixed[mi]); }
+// K3s and kube-apiserver read YAML 1.1 (yaml.v2, sigs.k8s.io/yaml): "on" is a boolean there.
+const parse = (text) => YAML.parse(text, { version: "1.1" });
+// wrangler convert.ToString of a YAML value.
+function str(v) { return typeof v === "string" ? v : v === null || v === undefined ? "" : String(v); }
+function toSlice(v) { return Array.isArray(v) ? v : typeof v === "string" ? [v] : str(v).trim() === "" ? [] : [v]; }
+function execStartArgs() { return (cfg.execStart || []).slice(); }
+// pkg/configfilearg: config.yaml, then config.yaml.d/*.yaml|*.yml (any case) in lexical order; a key
+// with "+" appends to what is set before, without "+" it replaces it. The unit's CLI args come after
+// (a slice flag given there appends).
+// K3s's "log" setting: its own lines go to that file instead of the journal.
+let logFile;
+// The config file: --config in ExecStart (or K3S_CONFIG_FILE) moves it away from the default.
+function configFile() {
+    const cli = execStartArgs();
+    for (let i = 0; i < cli.length; i++) {
+        if (cli[i].startsWith("--config=")) return cli[i].slice("--config=".length);
+        if (cli[i] === "--config" && i + 1 < cli.length) return cli[i + 1];
+    }
+    return cfg.configFile;
+}
+function extraArgs() {
+    const files = [];
+    const main = configFile();
+    if (fs.existsSync(main)) files.push(main);
+    const dir = main + ".d";
     if (fs.existsSync(dir)) {
         for (const f of fs.readdirSync(dir).sort()) {
-            if (f.endsWith(".yaml") || f.endsWith(".yml")) files.push(path.join(dir, f));
+            if (/\.(yaml|yml)$/i.test(f) && fs.statSync(path.join(dir, f)).isFile()) files.push(path.join(dir, f));
         }
     }
+    const values = {};
     for (const f of files) {
-        if (!fs.existsSync(f)) continue;
-        const doc = YAML.parse(fs.readFileSync(f, "utf8")) || {};
-        if ("kube-apiserver-arg" in doc) out = list(doc["kube-apiserver-arg"]);
-        if ("kube-apiserver-arg+" in doc) out = out.concat(list(doc["kube-apiserver-arg+"]));
+        const doc = parse(fs.readFileSync(f, "utf8")) || {};
+        for (const rawKey of Object.keys(doc)) {
+            const append = rawKey.endsWith("+");
+            const k = append ? rawKey.slice(0, -1) : rawKey;
+            if (k in values && append) values[k] = toSlice(values[k]).concat(toSlice(doc[rawKey]));
+            else values[k] = doc[rawKey];
+        }
+    }
+    logFile = values.log === undefined ? undefined : str(values.log);
+    let out = toSlice(values["kube-apiserver-arg"]).map(str);
+    const cli = execStartArgs();
+    for (let i = 0; i < cli.length; i++) {
+        const a = cli[i];
+        if (a.startsWith("--kube-apiserver-arg=")) out.push(a.slice("--kube-apiserver-arg=".length));
+        else if (a === "--kube-apiserver-arg" && i + 1 < cli.length) out.push(cli[++i]);
     }
     return out;
 }
+// K3s's GetArgs: defaults map, extra args override a default of the same name (repeats are kept in
+// order), output sorted by name.
+function commandLine(extra) {
+    const initial = {};
+    if (!(anonymousFix() && extra.some((a) => a.replace(/^--/, "").startsWith("authentication-config=")))) initial["anonymous-auth"] = "false";
+    const multi = {};
+    for (const a of extra) {
+        const s = a.replace(/^--/, "");
+        const i = s.indexOf("=");
+        const k = (i < 0 ? s : s.slice(0, i)).replace(/[-+]+$/, "");
+        const v = i < 0 ? "true" : s.slice(i + 1);
+        delete initial[k];
+        multi[k] = (multi[k] || []).concat([v]);
+    }
+    for (const k of Object.keys(initial)) multi[k] = [initial[k]];
+    const out = [];
+    for (const k of Object.keys(multi).sort()) for (const v of multi[k]) out.push("--" + k + "=" + v);
+    return out;
+}
+const flagValues = (argv, k) => argv.filter((a) => a.replace(/^--/, "").startsWith(k + "=")).map((a) => a.slice(a.indexOf("=") + 1));
+function authConfigProblem(text) {
+    let doc;
+    try { doc = parse(text); } catch (e) { return "invalid authentication config: " + e.message; }
+    if (!doc || doc.kind !== "AuthenticationConfiguration") return "invalid authentication config: kind";
+    const need = { "apiserver.config.k8s.io/v1beta1": 30, "apiserver.config.k8s.io/v1": 34 }[doc.apiVersion];
+    if (need === undefined || minor() < need) return "no kind \"AuthenticationConfiguration\" is registered for version \"" + doc.apiVersion + "\"";
+    if (doc.anonymous !== undefined && minor() < 32) return "strict decoding error: unknown field \"anonymous\"";
+    for (const j of doc.jwt || []) {
+        const strings = [j.issuer && j.issuer.url, ...((j.issuer && j.issuer.audiences) || []), ...(j.claimValidationRules || []).map((r) => r.requiredValue)];
+        const m = j.claimMappings || {};
+        for (const part of ["username", "groups"]) if (m[part]) strings.push(m[part].claim, m[part].prefix);
+        for (const v of strings) if (v !== undefined && typeof v !== "string") return "json: cannot unmarshal " + typeof v + " into Go value of type string";
+        if (!j.issuer || !String(j.issuer.url).startsWith("https://")) return "jwt[0].issuer.url: Invalid value: must use https scheme";
+        if (String((j.issuer.audiences || [])[0]).includes("fail-reload")) return "jwt[0].issuer.audiences: Invalid value (test switch fail-reload)";
+    }
+    return undefined;
+}
 function problem(argv) {
-    const get = (k) => argv.filter((a) => a.replace(/^--/, "").startsWith(k + "=")).map((a) => a.slice(a.indexOf("=") + 1));
     if (argv.some((a) => a.includes("fail-readiness"))) return "invalid argument: fail-readiness (test switch)";
     const oidc = argv.filter((a) => /^(--)?oidc-/.test(a));
-    const auth = get("authentication-config");
+    const auth = flagValues(argv, "authentication-config");
     if (auth.length > 0 && oidc.length > 0) return "authentication-config file and oidc-* flags are mutually exclusive";
-    const issuer = get("oidc-issuer-url");
+    const issuer = flagValues(argv, "oidc-issuer-url");
     if (issuer.length > 0) {
         if (!issuer[issuer.length - 1].startsWith("https://")) return "oidc-issuer-url (" + issuer[issuer.length - 1] + ") must be a valid URL with https scheme";
-        if (get("oidc-client-id").length === 0) return "oidc-client-id is required when oidc-issuer-url is set";
+        if (flagValues(argv, "oidc-client-id").length === 0) return "oidc-client-id is required when oidc-issuer-url is set";
     }
-    for (const ca of get("oidc-ca-file")) {
+    for (const ca of flagValues(argv, "oidc-ca-file")) {
         if (!fs.existsSync(ca) || !fs.readFileSync(ca, "utf8").includes("BEGIN CERTIFICATE")) return "failed to read oidc-ca-file " + ca;
     }
     for (const a of auth) {
         if (!fs.existsSync(a)) return "failed to read authentication config file " + a;
-        let doc;
-        try { doc = YAML.parse(fs.readFileSync(a, "utf8")); } catch (e) { return "invalid authentication config: " + e.message; }
-        if (!doc || doc.kind !== "AuthenticationConfiguration") return "invalid authentication config: kind";
-        const need = { "apiserver.config.k8s.io/v1beta1": 30, "apiserver.config.k8s.io/v1": 34 }[doc.apiVersion];
-        if (need === undefined || minor() < need) return "no kind \"AuthenticationConfiguration\" is registered for version \"" + doc.apiVersion + "\"";
-        if (doc.anonymous !== undefined && minor() < 32) return "strict decoding error: unknown field \"anonymous\"";
-        for (const j of doc.jwt || []) {
-            if (!j.issuer || !String(j.issuer.url).startsWith("https://")) return "jwt[0].issuer.url: Invalid value: must use https scheme";
-        }
+        const text = fs.readFileSync(a, "utf8");
+        const p = authConfigProblem(text);
+        if (p) return p;
+        if (parse(text).anonymous !== undefined && flagValues(argv, "anonymous-auth").length > 0) return "--anonymous-auth flag cannot be set when anonymous field is configured";
     }
     return undefined;
+}
+function anonymousAuth(argv) {
+    const auth = flagValues(argv, "authentication-config");
+    if (auth.length > 0) { const doc = parse(fs.readFileSync(auth[auth.length - 1], "utf8")); if (doc.anonymous) return doc.anonymous.enabled === true; }
+    const flags = flagValues(argv, "anonymous-auth");
+    return flags.length === 0 ? true : flags[flags.length - 1] !== "false";
+}
+const sha = (text) => "sha256:" + crypto.createHash("sha256").update(text).digest("hex");
+// Prometheus text of a float the way Go prints it (e.g. 1.764412345123e+09).
+const goFloat = (v) => v.toExponential().replace(/e([+-])(\d)$/, "e$10$2");
+// kube-apiserver's AuthenticationConfiguration reloader: it notices a changed file (reloadSeconds
+// after its change), keeps the old one and counts a failure when the new one is invalid.
+function metrics() {
+    const st = JSON.parse(read("authn.json", "null"));
+    if (!st) return "";
+    if (fs.existsSync(st.path)) {
+        const data = fs.readFileSync(st.path, "utf8");
+        const age = (Date.now() - fs.statSync(st.path).mtimeMs) / 1000;
+        if (data !== st.tracked && age >= (cfg.reloadSeconds || 0)) {
+            let p = authConfigProblem(data);
+            if (!p && JSON.stringify(parse(data).anonymous) !== JSON.stringify(st.anonymous)) p = "anonymous: Forbidden: changed from initial configuration file";
+            const now = Date.now() / 1000;
+            if (p) { st.failure += 1; st.failureAt = now; journal("E1128 reload.go:1] \"failed to validate authentication config\" err=\"" + p + "\""); }
+            else { st.success += 1; st.successAt = now; st.hash = sha(data); journal("I1128 reload.go:1] \"reloaded authentication config\""); }
+            st.tracked = data;
+            fs.writeFileSync(file("authn.json"), JSON.stringify(st));
+        }
+    }
+    const id = "apiserver_id_hash=\"sha256:0123\"";
+    const lines = [];
+    for (const s of ["success", "failure"]) {
+        if (st[s] > 0) {
+            lines.push("apiserver_authentication_config_controller_automatic_reload_last_timestamp_seconds{" + id + ",status=\"" + s + "\"} " + goFloat(st[s + "At"]));
+            lines.push("apiserver_authentication_config_controller_automatic_reloads_total{" + id + ",status=\"" + s + "\"} " + st[s]);
+        }
+    }
+    lines.push("apiserver_authentication_config_controller_last_config_info{" + id + ",hash=\"" + st.hash + "\"} 1");
+    return "# HELP apiserver_request_total [STABLE] Counter of apiserver requests.\napiserver_request_total{code=\"200\"} 42\n" + lines.join("\n") + "\n";
 }
 switch (tool) {
 case "systemctl": {
@@ -104,26 +227,44 @@ case "systemctl": {
     const unit = (args[1] || "").replace(/\.service$/, "");
     if (verb === "cat") {
         if (unit !== cfg.service) { process.stderr.write("No files found for " + unit + ".service.\n"); process.exit(1); }
-        process.stdout.write("# /etc/systemd/system/" + unit + ".service\n[Service]\nType=notify\n");
+        const exec = ["ExecStart=/usr/local/bin/" + cfg.binary + " \\", "    server \\"].concat(execStartArgs().map((a) => "    '" + a + "' \\"));
+        process.stdout.write("# /etc/systemd/system/" + unit + ".service\n[Service]\nType=notify\n" + exec.join("\n").replace(/ \\$/, "") + "\n");
         process.exit(0);
     }
     if (verb === "restart") {
         if (unit !== cfg.service) { process.stderr.write("Failed to restart " + unit + ".service: Unit " + unit + ".service not found.\n"); process.exit(5); }
+        // The restart is a systemd job: a signal to the systemctl client does not stop it.
+        for (const sig of ["SIGTERM", "SIGINT", "SIGHUP"]) process.on(sig, () => {});
+        fs.writeFileSync(file("restart-ppid"), String(process.ppid));
         fs.appendFileSync(file("restarts.log"), unit + " " + Date.now() + "\n");
         fs.writeFileSync(file("ready"), "0");
+        const began = Date.now();
         if (cfg.restartSeconds) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, cfg.restartSeconds * 1000);
+        process.on("exit", () => fs.appendFileSync(file("restart-intervals.log"), began + " " + Date.now() + "\n"));
+        let extra;
         let argv;
         let err;
-        try { argv = effectiveArgs(); err = problem(argv); } catch (e) { err = "failed to parse config: " + e.message; }
+        try { extra = extraArgs(); argv = commandLine(extra); err = problem(argv); } catch (e) { err = "failed to parse config: " + e.message; }
         if (err) {
             journal("E1128 12:00:00.000000 4242 run.go:72] \"command failed\" err=\"" + err + "\"");
             journal(unit + ".service: Main process exited, code=exited, status=1/FAILURE");
             process.stderr.write("Job for " + unit + ".service failed because the control process exited with error code.\n");
             process.exit(1);
         }
-        fs.writeFileSync(file("apiserver-args.json"), JSON.stringify(argv));
+        fs.writeFileSync(file("apiserver-args.json"), JSON.stringify(extra));
+        fs.writeFileSync(file("command-line.json"), JSON.stringify(argv));
+        fs.writeFileSync(file("anonymous.json"), JSON.stringify(anonymousAuth(argv)));
+        const auth = flagValues(argv, "authentication-config");
+        if (auth.length > 0) {
+            const data = fs.readFileSync(auth[auth.length - 1], "utf8");
+            fs.writeFileSync(file("authn.json"), JSON.stringify({ path: auth[auth.length - 1], tracked: data, hash: sha(data), anonymous: parse(data).anonymous, success: 0, failure: 0 }));
+        } else {
+            fs.rmSync(file("authn.json"), { force: true });
+        }
         fs.writeFileSync(file("ready"), "1");
-        journal("I1128 12:00:00.000000 4242 server.go:100] Running kube-apiserver " + argv.map((a) => "--" + a).join(" "));
+        const msg = ("Running kube-apiserver " + argv.join(" ")).replace(/\\/g, "\\\\").replace(/"/g, "\\\"");
+        const line = "time=\"" + new Date().toISOString() + "\" level=info msg=\"" + msg + "\"";
+        if (logFile) fs.appendFileSync(logFile, line + "\n"); else journal(line);
         journal("Started Lightweight Kubernetes.");
         process.exit(0);
     }
@@ -131,10 +272,17 @@ case "systemctl": {
     process.exit(2);
 }
 case "journalctl": {
-    const n = Number(args[args.indexOf("-n") + 1] || 10);
-    if (args[args.indexOf("-u") + 1] !== cfg.service) { process.exit(0); }
-    const lines = fs.existsSync(file("journal.log")) ? fs.readFileSync(file("journal.log"), "utf8").split("\n").filter(Boolean) : [];
-    process.stdout.write(lines.slice(-n).map((l) => l + "\n").join(""));
+    const opt = (name) => (args.indexOf(name) >= 0 ? args[args.indexOf(name) + 1] : undefined);
+    if (opt("-u") !== cfg.service) { process.exit(0); }
+    let lines = read("journal.log", "").split("\n").filter(Boolean);
+    const since = opt("--since");
+    if (since !== undefined) {
+        if (!since.startsWith("@")) { process.stderr.write("stand-in journalctl: --since " + since + " unsupported\n"); process.exit(2); }
+        lines = lines.filter((l) => Date.parse(l.slice(0, l.indexOf(" "))) >= Number(since.slice(1)) * 1000);
+    }
+    if (opt("-n") !== undefined) lines = lines.slice(-Number(opt("-n")));
+    if (opt("-o") === "cat") lines = lines.map((l) => l.slice(l.indexOf(": ") + 2));
+    process.stdout.write(lines.map((l) => l + "\n").join(""));
     process.exit(0);
 }
 case "k3s":
@@ -143,10 +291,14 @@ case "rke2": {
         process.stdout.write(tool + " version " + cfg.version + "+" + tool + "1 (0123abcd)\ngo version go1.23.4\n");
         process.exit(0);
     }
-    if (args[0] === "kubectl" && args.includes("--raw=/readyz")) {
-        if (fs.existsSync(file("ready")) && fs.readFileSync(file("ready"), "utf8") === "1") { process.stdout.write("ok"); process.exit(0); }
-        process.stderr.write("The connection to the server 127.0.0.1:6443 was refused - did you specify the right host or port?\n");
-        process.exit(1);
+    const up = read("ready", "0") === "1";
+    if (args[0] === "kubectl" && (args.includes("--raw=/readyz") || args.includes("--raw=/metrics"))) {
+        if (!up) {
+            process.stderr.write("The connection to the server 127.0.0.1:6443 was refused - did you specify the right host or port?\n");
+            process.exit(1);
+        }
+        process.stdout.write(args.includes("--raw=/readyz") ? "ok" : metrics());
+        process.exit(0);
     }
     process.stderr.write("stand-in " + tool + ": unsupported " + args.join(" ") + "\n");
     process.exit(2);
@@ -190,11 +342,17 @@ export class StandIns {
             const p = path.join(this.stateDir, n);
             return fs.existsSync(p) ? fs.readFileSync(p, "utf8") : undefined;
         };
-        const args = read("apiserver-args.json");
+        const json = <T>(n: string): T | undefined => {
+            const text = read(n);
+            return text === undefined ? undefined : JSON.parse(text) as T;
+        };
         return {
             restarts: (read("restarts.log") ?? "").split("\n").filter(Boolean).length,
             ready: read("ready") === "1",
-            apiserverArgs: args === undefined ? undefined : JSON.parse(args) as string[],
+            apiserverArgs: json<string[]>("apiserver-args.json"),
+            commandLine: json<string[]>("command-line.json"),
+            anonymousAuth: json<boolean>("anonymous.json"),
+            restartIntervals: (read("restart-intervals.log") ?? "").split("\n").filter(Boolean).map((l) => l.split(" ").map(Number) as [number, number]),
             journal: (read("journal.log") ?? "").split("\n").filter(Boolean),
         };
     }
