@@ -76,72 +76,29 @@ function minor() { return version()[0]; }
 function anonymousFix() { const [mi, pa] = version(); const fixed = { 30: 13, 31: 9, 32: 5, 33: 1 }; return mi >= 34 || (fixed[mi] !== undefined && pa >= fixed[mi]); }
 // K3s and kube-apiserver read YAML 1.1 (yaml.v2, sigs.k8s.io/yaml): "on" is a boolean there.
 const parse = (text) => YAML.parse(text, { version: "1.1" });
-// wrangler convert.ToString of a YAML value.
-function str(v) { return typeof v === "string" ? v : v === null || v === undefined ? "" : String(v); }
-function toSlice(v) { return Array.isArray(v) ? v : typeof v === "string" ? [v] : str(v).trim() === "" ? [] : [v]; }
 function execStartArgs() { return (cfg.execStart || []).slice(); }
-// pkg/configfilearg: config.yaml, then config.yaml.d/*.yaml|*.yml (any case) in lexical order; a key
-// with "+" appends to what is set before, without "+" it replaces it. The unit's CLI args come after
-// (a slice flag given there appends).
+// K3s's own reading of its config files and its GetArgs, shared with the kube-apiserver tier
+// (tests/k3s-config/k3s-config.js, which follows pkg/configfilearg and pkg/util/args.go).
+const K3S = require(__K3S_CONFIG__);
 // K3s's "log" setting: its own lines go to that file instead of the journal.
 let logFile;
 // The config file: --config in ExecStart (or K3S_CONFIG_FILE) moves it away from the default.
 function configFile() {
-    const cli = execStartArgs();
-    for (let i = 0; i < cli.length; i++) {
-        if (cli[i].startsWith("--config=")) return cli[i].slice("--config=".length);
-        if (cli[i] === "--config" && i + 1 < cli.length) return cli[i + 1];
-    }
-    return cfg.configFile;
+    return K3S.flagValues(execStartArgs(), "config").pop() || cfg.configFile;
 }
+// The effective kube-apiserver-arg values: config.yaml, then config.yaml.d/*.yaml|*.yml (any
+// case) in lexical order, "+" appends and no "+" replaces; the unit's ExecStart args come last.
 function extraArgs() {
-    const files = [];
     const main = configFile();
-    if (fs.existsSync(main)) files.push(main);
-    const dir = main + ".d";
-    if (fs.existsSync(dir)) {
-        for (const f of fs.readdirSync(dir).sort()) {
-            if (/\.(yaml|yml)$/i.test(f) && fs.statSync(path.join(dir, f)).isFile()) files.push(path.join(dir, f));
-        }
-    }
-    const values = {};
-    for (const f of files) {
-        const doc = parse(fs.readFileSync(f, "utf8")) || {};
-        for (const rawKey of Object.keys(doc)) {
-            const append = rawKey.endsWith("+");
-            const k = append ? rawKey.slice(0, -1) : rawKey;
-            if (k in values && append) values[k] = toSlice(values[k]).concat(toSlice(doc[rawKey]));
-            else values[k] = doc[rawKey];
-        }
-    }
-    logFile = values.log === undefined ? undefined : str(values.log);
-    let out = toSlice(values["kube-apiserver-arg"]).map(str);
-    const cli = execStartArgs();
-    for (let i = 0; i < cli.length; i++) {
-        const a = cli[i];
-        if (a.startsWith("--kube-apiserver-arg=")) out.push(a.slice("--kube-apiserver-arg=".length));
-        else if (a === "--kube-apiserver-arg" && i + 1 < cli.length) out.push(cli[++i]);
-    }
-    return out;
+    logFile = K3S.flagValues([...K3S.readConfigFile(main), ...execStartArgs()], "log").pop();
+    return K3S.kubeApiserverArgs(main, execStartArgs());
 }
-// K3s's GetArgs: defaults map, extra args override a default of the same name (repeats are kept in
-// order), output sorted by name.
+// K3s's GetArgs over its defaults: --anonymous-auth=false among them on releases before
+// k3s-io/k3s#12245 or without authentication-config (util.ArgValue of the extra args).
 function commandLine(extra) {
     const initial = {};
     if (!(anonymousFix() && extra.some((a) => a.replace(/^--/, "").startsWith("authentication-config=")))) initial["anonymous-auth"] = "false";
-    const multi = {};
-    for (const a of extra) {
-        const s = a.replace(/^--/, "");
-        const i = s.indexOf("=");
-        const k = (i < 0 ? s : s.slice(0, i)).replace(/[-+]+$/, "");
-        const v = i < 0 ? "true" : s.slice(i + 1);
-        delete initial[k];
-        multi[k] = (multi[k] || []).concat([v]);
-    }
-    for (const k of Object.keys(initial)) multi[k] = [initial[k]];
-    const out = [];
-    for (const k of Object.keys(multi).sort()) for (const v of multi[k]) out.push("--" + k + "=" + v);
-    return out;
+    return K3S.getArgs(initial, extra);
 }
 const flagValues = (argv, k) => argv.filter((a) => a.replace(/^--/, "").startsWith(k + "=")).map((a) => a.slice(a.indexOf("=") + 1));
 function authConfigProblem(text) {
@@ -322,6 +279,7 @@ export class StandIns {
         const js = path.join(this.binDir, "standin.js");
         fs.writeFileSync(js, STANDIN_JS
             .replace("__YAML__", JSON.stringify(require.resolve("yaml")))
+            .replace("__K3S_CONFIG__", JSON.stringify(require.resolve("../k3s-config/k3s-config.js")))
             .replace("__STATE__", JSON.stringify(this.stateDir)));
         for (const tool of ["systemctl", "journalctl", "k3s", "rke2"]) {
             const p = path.join(this.binDir, tool);
