@@ -31,8 +31,8 @@ export const CONFIG_DEFAULTS = {
     kubectlAccess: true,
 } as const;
 
-/** kubelogin's loopback redirect URIs (its default port, and its fallback). */
-export const KUBELOGIN_REDIRECT_URIS = ["http://localhost:8000", "http://localhost:18000"];
+/** kubelogin's loopback redirect URIs (defined with the Authentik settings; the doctor checks them too). */
+export { KUBELOGIN_REDIRECT_URIS } from "../components/authentik/settings";
 
 /** One SSH target parsed from `servers` (`user@host[:port]`). */
 export interface ServerTarget {

@@ -65,6 +65,9 @@ export function planScopes(scopes: readonly string[], emailVerified: boolean): S
     return { managed, customEmail };
 }
 
+/** kubelogin's loopback redirect URIs (its default port, and its fallback). */
+export const KUBELOGIN_REDIRECT_URIS: readonly string[] = ["http://localhost:8000", "http://localhost:18000"];
+
 /** `https://auth.example.com` + `headlamp` -> `https://auth.example.com/application/o/headlamp/`. */
 export function issuerUrlFor(authentikUrl: string, slug: string): string {
     return `${authentikUrl.replace(/\/+$/, "")}/application/o/${slug}/`;
