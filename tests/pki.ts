@@ -1,0 +1,78 @@
+// Throwaway certificates for tests that run real TLS servers on 127.0.0.1 (the fake Authentik
+// issuer, the kube-apiserver tier): a CA and certificates it signs, made with the machine's
+// openssl (Node's crypto parses X.509 but cannot issue it). Everything is written into a directory
+// the caller owns and removes.
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+
+/** A certificate and its private key, as files and as PEM text. */
+export interface KeyPair {
+    readonly certFile: string;
+    readonly keyFile: string;
+    readonly certPem: string;
+    readonly keyPem: string;
+}
+
+/** What a leaf certificate is for. */
+export interface LeafOptions {
+    /** Subject CN (the user name for client certificates). */
+    commonName: string;
+    /** Subject O entries (the groups for Kubernetes client certificates). */
+    organizations?: string[];
+    /** IP addresses for subjectAltName (server certificates). */
+    ips?: string[];
+    /** DNS names for subjectAltName (server certificates). */
+    dnsNames?: string[];
+    /** "server" (default) or "client" extended key usage. */
+    usage?: "server" | "client";
+}
+
+function openssl(args: string[], cwd: string): void {
+    const r = spawnSync("openssl", args, { cwd, encoding: "utf8" });
+    if (r.status !== 0) {
+        throw new Error(`openssl ${args.join(" ")} failed (${r.status ?? r.signal}): ${r.stderr}${r.error ? String(r.error) : ""}`);
+    }
+}
+
+function read(certFile: string, keyFile: string): KeyPair {
+    return { certFile, keyFile, certPem: fs.readFileSync(certFile, "utf8"), keyPem: fs.readFileSync(keyFile, "utf8") };
+}
+
+/** Makes a self-signed CA `<dir>/<name>-ca.{crt,key}` (RSA 2048, valid one day). */
+export function makeCa(dir: string, name: string): KeyPair {
+    fs.mkdirSync(dir, { recursive: true });
+    const cert = path.join(dir, `${name}-ca.crt`);
+    const key = path.join(dir, `${name}-ca.key`);
+    openssl([
+        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        "-subj", `/CN=${name} test CA`,
+        "-addext", "basicConstraints=critical,CA:TRUE",
+        "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+        "-keyout", key, "-out", cert,
+    ], dir);
+    return read(cert, key);
+}
+
+/** Makes `<dir>/<name>.{crt,key}` signed by `ca`. */
+export function issueCert(ca: KeyPair, dir: string, name: string, opts: LeafOptions): KeyPair {
+    fs.mkdirSync(dir, { recursive: true });
+    const cert = path.join(dir, `${name}.crt`);
+    const key = path.join(dir, `${name}.key`);
+    const csr = path.join(dir, `${name}.csr`);
+    const ext = path.join(dir, `${name}.ext`);
+    const subject = `/CN=${opts.commonName}${(opts.organizations ?? []).map((o) => `/O=${o}`).join("")}`;
+    openssl(["req", "-new", "-newkey", "rsa:2048", "-nodes", "-subj", subject, "-keyout", key, "-out", csr], dir);
+    const sans = [...(opts.ips ?? []).map((ip) => `IP:${ip}`), ...(opts.dnsNames ?? []).map((d) => `DNS:${d}`)];
+    const lines = [
+        "basicConstraints=critical,CA:FALSE",
+        "keyUsage=critical,digitalSignature,keyEncipherment",
+        `extendedKeyUsage=${opts.usage === "client" ? "clientAuth" : "serverAuth"}`,
+    ];
+    if (sans.length > 0) {
+        lines.push(`subjectAltName=${sans.join(",")}`);
+    }
+    fs.writeFileSync(ext, `${lines.join("\n")}\n`);
+    openssl(["x509", "-req", "-in", csr, "-CA", ca.certFile, "-CAkey", ca.keyFile, "-CAcreateserial", "-days", "1", "-extfile", ext, "-out", cert], dir);
+    return read(cert, key);
+}
