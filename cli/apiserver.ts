@@ -181,6 +181,7 @@ function missingKubeconfig(inputs: DoctorInputs): string | undefined {
 export const apiServerCheck: Check = {
     name: "apiserver",
     needs: [],
+    after: [],
     missing: missingKubeconfig,
     async run(inputs: DoctorInputs): Promise<Outcome> {
         const c = accessOf(inputs);
@@ -204,6 +205,7 @@ export const apiServerCheck: Check = {
 export const apiAuthCheck: Check = {
     name: "apiserver-auth",
     needs: ["apiserver", "token", "token-claims"],
+    after: [],
     missing: (inputs) => missingKubeconfig(inputs) ?? (inputs.token ? undefined : NO_TOKEN),
     async run(inputs: DoctorInputs, facts: Facts): Promise<Outcome> {
         const c = accessOf(inputs);
@@ -229,6 +231,7 @@ export const apiAuthCheck: Check = {
 export const rbacCheck: Check = {
     name: "rbac",
     needs: ["apiserver-auth"],
+    after: [],
     missing: (inputs) => {
         const why = missingKubeconfig(inputs) ?? (inputs.token ? undefined : NO_TOKEN);
         if (why) {

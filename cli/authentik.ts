@@ -56,14 +56,18 @@ export interface ProviderView {
     mappings: { name: string; managed?: string | null; scopeName: string }[];
 }
 
-/** The provider itself: exists (decided by the caller), issuer, signing key. */
-export function judgeProvider(p: ProviderView, issuer: string | undefined, authentikUrl: string): Outcome {
+/**
+ * The provider itself (that it exists is decided by the caller): it belongs to the issuer's
+ * application (the issuer is `<authentik>/application/o/<application slug>/`) and has a signing key.
+ */
+export function judgeProvider(p: ProviderView, issuer: string | undefined): Outcome {
     if (!p.assignedApplicationSlug) {
         return fail(`provider ${JSON.stringify(p.name)} is not assigned to any application, so it has no issuer.`, "Run pulumi up (AuthentikOidcApp creates the application), or assign the provider to an application in Authentik.");
     }
-    const expected = issuerUrlFor(authentikUrl, p.assignedApplicationSlug);
-    if (issuer !== undefined && expected !== issuer) {
-        return fail(`provider ${JSON.stringify(p.name)} belongs to application ${JSON.stringify(p.assignedApplicationSlug)}, whose issuer is ${JSON.stringify(expected)}, not the configured ${JSON.stringify(issuer)}.`, `Configure ${JSON.stringify(expected)} as the issuer, or check the client id.`);
+    const base = issuer === undefined ? undefined : authentikBaseOf(issuer);
+    if (issuer !== undefined && base !== undefined && issuerUrlFor(base, p.assignedApplicationSlug) !== issuer.replace(/\/?$/, "/")) {
+        const expected = issuerUrlFor(base, p.assignedApplicationSlug);
+        return fail(`provider ${JSON.stringify(p.name)} with this client id belongs to application ${JSON.stringify(p.assignedApplicationSlug)}, whose issuer is ${JSON.stringify(expected)}, not the configured ${JSON.stringify(issuer)}.`, `Configure ${JSON.stringify(expected)} as the issuer, or check the client id.`);
     }
     if (!p.signingKey) {
         return fail(`provider ${JSON.stringify(p.name)} has no signing key, so Authentik signs ID tokens with HS256 and the client secret; kube-apiserver rejects them.`, "Set the stack's signingKeyName (default \"authentik Self-signed Certificate\") and run pulumi up, or pick a signing key on the provider in Authentik.");
@@ -238,6 +242,7 @@ function missingForProvider(inputs: DoctorInputs): string | undefined {
 export const providerCheck: Check = {
     name: "provider",
     needs: [],
+    after: ["issuer", "signing"],
     missing: missingForProvider,
     async run(inputs: DoctorInputs, facts: Facts): Promise<Outcome> {
         const read = await providerOf(inputs, facts);
@@ -245,13 +250,14 @@ export const providerCheck: Check = {
             return read.outcome;
         }
         facts.allowedRedirects = read.provider!.redirectUris;
-        return judgeProvider(read.provider!, inputs.issuer, read.base);
+        return judgeProvider(read.provider!, inputs.issuer);
     },
 };
 
 export const redirectsCheck: Check = {
     name: "redirect-uris",
     needs: ["provider"],
+    after: [],
     missing: missingForProvider,
     async run(inputs: DoctorInputs, facts: Facts): Promise<Outcome> {
         return judgeRedirects((await providerOf(inputs, facts)).provider!, inputs.headlampUrl, inputs.kubectl);
@@ -261,6 +267,7 @@ export const redirectsCheck: Check = {
 export const mappingsCheck: Check = {
     name: "scope-mappings",
     needs: ["provider"],
+    after: [],
     missing: missingForProvider,
     async run(inputs: DoctorInputs, facts: Facts): Promise<Outcome> {
         const read = await providerOf(inputs, facts);
@@ -271,6 +278,7 @@ export const mappingsCheck: Check = {
 export const grantsCheck: Check = {
     name: "grant-types",
     needs: ["provider"],
+    after: [],
     missing: missingForProvider,
     async run(inputs: DoctorInputs, facts: Facts): Promise<Outcome> {
         return judgeGrants((await providerOf(inputs, facts)).provider!);

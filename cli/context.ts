@@ -77,8 +77,13 @@ export interface Facts {
 export interface Check {
     /** Short name printed on its line, e.g. `issuer`. */
     readonly name: string;
-    /** Checks that must pass first; when one did not, this one is skipped and says which. */
+    /** Checks that must pass first (their facts are used); when one did not, this one is skipped. */
     readonly needs: readonly string[];
+    /**
+     * Earlier links of the chain: when one of them failed, this one is skipped, so only the first
+     * broken link fails (a skipped one does not block: the check then runs on its own inputs).
+     */
+    readonly after: readonly string[];
     /** Why the check cannot run with these inputs (it is then skipped), or undefined. */
     missing(inputs: DoctorInputs): string | undefined;
     /** Runs the check. Throwing is a bug in the doctor; report problems as outcomes. */

@@ -53,11 +53,14 @@ export async function runChecks(checks: readonly Check[], inputs: DoctorInputs, 
         hooks.onStart?.(check);
         let outcome: Outcome;
         const missing = check.missing(inputs);
-        const blocked = check.needs.find((n) => statusOf.has(n) && statusOf.get(n) !== STATUS.pass);
+        const blocked = [...check.needs, ...check.after].find((n) => statusOf.get(n) === STATUS.fail)
+            ?? check.needs.find((n) => statusOf.get(n) !== STATUS.pass);
         if (missing !== undefined) {
             outcome = skip(missing);
         } else if (blocked !== undefined) {
-            outcome = skip(`${blocked} ${statusOf.get(blocked) === STATUS.fail ? "failed" : "was skipped"}; fix that first.`);
+            outcome = statusOf.get(blocked) === STATUS.fail
+                ? skip(`${blocked} failed; fix that first.`)
+                : skip(`it needs ${blocked}, which was skipped.`);
         } else {
             try {
                 outcome = await check.run(inputs, facts);

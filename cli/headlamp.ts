@@ -58,6 +58,7 @@ export function judgeLoginRedirect(status: number, location: string | undefined,
 export const headlampCheck: Check = {
     name: "headlamp",
     needs: [],
+    after: ["issuer", "signing"],
     missing: (inputs) => inputs.headlampUrl ? undefined : "no Headlamp URL (give --headlamp-url).",
     async run(inputs: DoctorInputs): Promise<Outcome> {
         const url = inputs.headlampUrl!;
@@ -80,6 +81,7 @@ export const headlampCheck: Check = {
 export const loginCheck: Check = {
     name: "headlamp-login",
     needs: ["headlamp", "issuer"],
+    after: ["redirect-uris"],
     missing: (inputs) => inputs.headlampUrl ? undefined : "no Headlamp URL (give --headlamp-url).",
     async run(inputs: DoctorInputs, facts: Facts): Promise<Outcome> {
         const endpoint = facts.discovery?.authorization_endpoint;

@@ -62,6 +62,7 @@ export function judgeSigning(doc: Discovery, jwks: unknown): Outcome {
 export const issuerCheck: Check = {
     name: "issuer",
     needs: [],
+    after: [],
     missing: (inputs) => inputs.issuer ? undefined : NO_ISSUER,
     async run(inputs: DoctorInputs, facts: Facts): Promise<Outcome> {
         if (new URL(inputs.issuer!).protocol !== "https:") {
@@ -84,6 +85,7 @@ export const issuerCheck: Check = {
 export const signingCheck: Check = {
     name: "signing",
     needs: ["issuer"],
+    after: [],
     missing: (inputs) => inputs.issuer ? undefined : NO_ISSUER,
     async run(inputs: DoctorInputs, facts: Facts): Promise<Outcome> {
         const doc = facts.discovery!;

@@ -106,6 +106,7 @@ export function judgeClaims(payload: Record<string, unknown>, usernameClaim: str
 export const tokenCheck: Check = {
     name: "token",
     needs: ["signing"],
+    after: ["provider"],
     missing: (inputs) => !inputs.token ? NO_TOKEN : !inputs.issuer ? NO_ISSUER : undefined,
     run(inputs: DoctorInputs, facts: Facts): Promise<Outcome> {
         let jwt: DecodedJwt;
@@ -125,6 +126,7 @@ export const tokenCheck: Check = {
 export const claimsCheck: Check = {
     name: "token-claims",
     needs: ["token"],
+    after: ["scope-mappings"],
     missing: (inputs) => inputs.token ? undefined : NO_TOKEN,
     run(inputs: DoctorInputs, facts: Facts): Promise<Outcome> {
         return Promise.resolve(judgeClaims(facts.claims!, inputs.usernameClaim, inputs.groupsClaim));
