@@ -126,6 +126,12 @@ export interface Binding {
     subjects?: { kind: string; name: string }[];
 }
 
+/**
+ * The group kube-apiserver adds to every authenticated user. Its default bindings (discovery,
+ * basic-user, public-info-viewer) let nobody do anything in Headlamp, so they do not count.
+ */
+export const EVERY_USER = "system:authenticated";
+
 /** Bindings that grant the user or its groups something, and near misses (a prefix away). */
 export function matchBindings(user: { username: string; groups: string[] }, bindings: readonly Binding[], usernamePrefix: string, groupsPrefix: string): { matches: string[]; nearMisses: string[] } {
     const matches: string[] = [];
@@ -135,7 +141,7 @@ export function matchBindings(user: { username: string; groups: string[] }, bind
     const label = (b: Binding) => `${b.kind} ${b.metadata.namespace ? `${b.metadata.namespace}/` : ""}${b.metadata.name} -> ${b.roleRef.kind} ${b.roleRef.name}`;
     for (const b of bindings) {
         for (const s of b.subjects ?? []) {
-            if ((s.kind === "User" && s.name === user.username) || (s.kind === "Group" && user.groups.includes(s.name))) {
+            if ((s.kind === "User" && s.name === user.username) || (s.kind === "Group" && s.name !== EVERY_USER && user.groups.includes(s.name))) {
                 matches.push(`${label(b)} (${s.kind} ${s.name})`);
             } else if (s.kind === "User" && up && `${up}${s.name}` === user.username) {
                 nearMisses.push(`${label(b)} names User ${JSON.stringify(s.name)} without the username prefix ${JSON.stringify(up)}`);
@@ -156,7 +162,7 @@ export function judgeRbac(user: { username: string; groups: string[] }, found: {
     const bare = up && user.username.startsWith(up) ? user.username.slice(up.length) : user.username;
     const subject = renderSubjects([bare], [], usernamePrefix, "")[0];
     return fail(
-        `no ClusterRoleBinding or RoleBinding names User ${JSON.stringify(user.username)} or any of its groups ${JSON.stringify(user.groups)}: the login works but the user may do nothing${found.nearMisses.length ? ` (${found.nearMisses.join("; ")})` : ""}.`,
+        `no ClusterRoleBinding or RoleBinding names User ${JSON.stringify(user.username)} or any of its groups ${JSON.stringify(user.groups.filter((g) => g !== EVERY_USER))}: the login works but the user may do nothing beyond what every authenticated user may${found.nearMisses.length ? ` (${found.nearMisses.join("; ")})` : ""}.`,
         `Add ${JSON.stringify(bare)} to adminUsers or viewerUsers (or one of its Authentik groups to adminGroups/viewerGroups) and run pulumi up; HeadlampRelease then binds ${subject.kind} ${JSON.stringify(subject.name)}.`,
     );
 }
