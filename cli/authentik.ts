@@ -254,33 +254,21 @@ export const providerCheck: Check = {
     },
 };
 
-export const redirectsCheck: Check = {
-    name: "redirect-uris",
-    needs: ["provider"],
-    after: [],
-    missing: missingForProvider,
-    async run(inputs: DoctorInputs, facts: Facts): Promise<Outcome> {
-        return judgeRedirects((await providerOf(inputs, facts)).provider!, inputs.headlampUrl, inputs.kubectl);
-    },
-};
+/** A check on the provider the `provider` check read (it runs only when that one passed). */
+function providerSubcheck(name: string, judge: (read: ProviderRead, inputs: DoctorInputs) => Outcome): Check {
+    return {
+        name,
+        needs: ["provider"],
+        after: [],
+        missing: missingForProvider,
+        async run(inputs: DoctorInputs, facts: Facts): Promise<Outcome> {
+            return judge(await providerOf(inputs, facts), inputs);
+        },
+    };
+}
 
-export const mappingsCheck: Check = {
-    name: "scope-mappings",
-    needs: ["provider"],
-    after: [],
-    missing: missingForProvider,
-    async run(inputs: DoctorInputs, facts: Facts): Promise<Outcome> {
-        const read = await providerOf(inputs, facts);
-        return judgePreview(read.provider!, read.preview ?? {}, inputs.usernameClaim, inputs.groupsClaim);
-    },
-};
+export const redirectsCheck = providerSubcheck("redirect-uris", (read, inputs) => judgeRedirects(read.provider!, inputs.headlampUrl, inputs.kubectl));
 
-export const grantsCheck: Check = {
-    name: "grant-types",
-    needs: ["provider"],
-    after: [],
-    missing: missingForProvider,
-    async run(inputs: DoctorInputs, facts: Facts): Promise<Outcome> {
-        return judgeGrants((await providerOf(inputs, facts)).provider!);
-    },
-};
+export const mappingsCheck = providerSubcheck("scope-mappings", (read, inputs) => judgePreview(read.provider!, read.preview ?? {}, inputs.usernameClaim, inputs.groupsClaim));
+
+export const grantsCheck = providerSubcheck("grant-types", (read) => judgeGrants(read.provider!));
