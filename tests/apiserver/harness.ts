@@ -19,6 +19,9 @@
 // (tests/k3s-config). Left out because no node or aggregated API runs here: the kubelet client
 // certificates, the front-proxy (requestheader) CA and the egress selector; and advertise-port,
 // a flag of K3s's own kube-apiserver fork (upstream kube-apiserver has no such flag).
+// No kube-controller-manager runs either, so the harness does the one thing of it that RBAC needs:
+// the clusterrole-aggregation controller's work (aggregateClusterRoles), without which the
+// built-in `view`, `edit` and `admin` roles have no rules.
 import { ChildProcess, spawn } from "child_process";
 import { generateKeyPairSync } from "crypto";
 import * as fs from "fs";
@@ -300,6 +303,7 @@ export class ApiServer {
             try {
                 const r = await this.request("GET", "/readyz", { admin: true });
                 if (r.status === 200) {
+                    await this.aggregateClusterRoles();
                     return;
                 }
                 last = `${r.status} ${r.text.slice(0, 500)}`;
@@ -310,6 +314,38 @@ export class ApiServer {
                 throw new Error(`kube-apiserver was not ready within ${this.readyTimeoutSeconds} s (last: ${last}):\n${this.apiserver.tail()}`);
             }
             await sleep(500);
+        }
+    }
+
+    /**
+     * Does what kube-controller-manager's clusterrole-aggregation controller does
+     * (kubernetes pkg/controller/clusterroleaggregation): each ClusterRole with an aggregationRule
+     * gets the rules of every ClusterRole its selectors match, without duplicates.
+     */
+    async aggregateClusterRoles(): Promise<void> {
+        const base = "/apis/rbac.authorization.k8s.io/v1/clusterroles";
+        const list = await this.request("GET", base, { admin: true });
+        if (list.status !== 200) {
+            throw new Error(`listing ClusterRoles failed: ${list.status} ${list.text}`);
+        }
+        const roles = list.body.items as any[];
+        const matches = (labels: Record<string, string> | undefined, sel: { matchLabels?: Record<string, string> }) =>
+            Object.entries(sel.matchLabels ?? {}).every(([k, v]) => labels?.[k] === v);
+        for (const role of roles.filter((r) => r.aggregationRule)) {
+            const rules: any[] = [];
+            for (const sel of role.aggregationRule.clusterRoleSelectors ?? []) {
+                for (const other of roles.filter((r) => r.metadata.name !== role.metadata.name && matches(r.metadata.labels, sel))) {
+                    for (const rule of other.rules ?? []) {
+                        if (!rules.some((x) => JSON.stringify(x) === JSON.stringify(rule))) {
+                            rules.push(rule);
+                        }
+                    }
+                }
+            }
+            const put = await this.request("PUT", `${base}/${role.metadata.name}`, { admin: true, body: { ...role, rules } });
+            if (put.status !== 200) {
+                throw new Error(`aggregating ClusterRole ${role.metadata.name} failed: ${put.status} ${put.text}`);
+            }
         }
     }
 
@@ -332,6 +368,11 @@ export class ApiServer {
             return `${String(e)}`;
         }
         throw new Error(`kube-apiserver started with ${extraArgs.join(" ")} although it was expected to fail`);
+    }
+
+    /** pid of the running kube-apiserver (changes with every (re)start). */
+    get pid(): number | undefined {
+        return this.apiserver?.child.pid;
     }
 
     /** The kube-apiserver log so far (every start, each preceded by its command line). */
