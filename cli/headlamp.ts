@@ -3,7 +3,7 @@
 // redirect_uri the provider allows: the usual http-vs-https and callback-path mismatches show here.
 import { callbackFor, redirectAllowed } from "./authentik";
 import { AllowedRedirect, Check, DoctorInputs, Facts } from "./context";
-import { explainNetworkError, request } from "./http";
+import { explainNetworkError, request, trustWith } from "./http";
 import { Outcome, fail, pass } from "./report";
 
 const CA_HINT = "Pass the private CA that signed Headlamp's certificate with --ca-file.";
@@ -66,7 +66,7 @@ export const headlampCheck: Check = {
             return fail(`${url} is not https.`, "Serve Headlamp over https (HeadlampRelease's ingress with TLS): browsers drop its session cookie otherwise and Authentik only allows the https callback.");
         }
         try {
-            const res = await request(url, { ca: inputs.caPem });
+            const res = await request(url, { ca: trustWith(inputs.caPem) });
             if (res.status >= 500) {
                 return fail(`${url} answered HTTP ${res.status}.`, "Headlamp (or the ingress in front of it) is failing: kubectl -n headlamp logs deploy/headlamp.");
             }
@@ -90,7 +90,7 @@ export const loginCheck: Check = {
         }
         const url = loginStartUrl(inputs.headlampUrl!, inputs.cluster);
         try {
-            const res = await request(url, { ca: inputs.caPem, headers: { accept: "text/html" } });
+            const res = await request(url, { ca: trustWith(inputs.caPem), headers: { accept: "text/html" } });
             const location = res.headers.location;
             const allowed = facts.allowedRedirects ?? [{ matchingMode: "strict", url: callbackFor(inputs.headlampUrl!) }];
             return judgeLoginRedirect(res.status, location, endpoint, inputs.clientId, allowed, facts.allowedRedirects !== undefined);

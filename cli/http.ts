@@ -3,6 +3,7 @@
 // redirect itself), a timeout, and network errors explained as a cause plus a fix.
 import * as http from "http";
 import * as https from "https";
+import * as tls from "tls";
 
 /** How to reach a server. */
 export interface HttpOptions {
@@ -12,8 +13,8 @@ export interface HttpOptions {
     headers?: Record<string, string>;
     /** Request body. */
     body?: string;
-    /** PEM of the CA(s) to trust instead of Node's bundled ones. */
-    ca?: string;
+    /** CA certificates (PEM) to trust instead of Node's bundled ones (see `trustWith`). */
+    ca?: string | string[];
     /** PEM client certificate and key (mutual TLS). */
     cert?: string;
     key?: string;
@@ -28,6 +29,14 @@ export interface HttpResponse {
     status: number;
     headers: http.IncomingHttpHeaders;
     body: string;
+}
+
+/**
+ * Node's bundled CAs plus a private CA: --ca-file adds to what is trusted (Authentik may use a
+ * private CA while Headlamp has a public certificate), where a bare `ca` option would replace it.
+ */
+export function trustWith(caPem: string | undefined): string[] | undefined {
+    return caPem === undefined ? undefined : [...tls.rootCertificates, caPem];
 }
 
 /** One request; rejects on network and TLS errors (see `explainNetworkError`). */

@@ -2,7 +2,7 @@
 // issuer (trailing slash included), advertises RS256, and its JWKS holds an RSA signing key.
 import { discoveryUrlFor } from "../components/authentik/settings";
 import { Check, Discovery, DoctorInputs, Facts, Jwk } from "./context";
-import { explainNetworkError, getJson } from "./http";
+import { explainNetworkError, getJson, trustWith } from "./http";
 import { Outcome, fail, pass } from "./report";
 
 /** The discovery URL of an issuer as a client builds it (OIDC Discovery 1.0 §4: issuer + "/.well-known/..."). */
@@ -71,7 +71,7 @@ export const issuerCheck: Check = {
         const url = discoveryUrlOf(inputs.issuer!);
         let doc: Discovery;
         try {
-            doc = await getJson(url, { ca: inputs.caPem }) as Discovery;
+            doc = await getJson(url, { ca: trustWith(inputs.caPem) }) as Discovery;
         } catch (err) {
             const why = explainNetworkError(err, url, CA_HINT);
             return fail(`discovery at ${url}: ${why.detail}`, why.fix);
@@ -94,7 +94,7 @@ export const signingCheck: Check = {
         }
         let jwks: unknown;
         try {
-            jwks = await getJson(doc.jwks_uri, { ca: inputs.caPem });
+            jwks = await getJson(doc.jwks_uri, { ca: trustWith(inputs.caPem) });
         } catch (err) {
             const why = explainNetworkError(err, doc.jwks_uri, CA_HINT);
             return fail(`JWKS at ${doc.jwks_uri}: ${why.detail}`, why.fix);

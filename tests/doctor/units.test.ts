@@ -2,6 +2,7 @@
 // JWKS rules, Authentik's redirect URI matching, the API server's answers and RBAC matching, the
 // stack outputs it reads, and how the runner skips checks behind a broken link.
 import * as assert from "assert";
+import * as tls from "tls";
 import { renderDropIn } from "../../components/k3s/render";
 import { resolvePlan } from "../../components/k3s/settings";
 import { renderOidcKubeconfig } from "../../program/kubeconfig";
@@ -12,6 +13,7 @@ import { Check, DoctorInputs } from "../../cli/context";
 import { runChecks } from "../../cli/doctor";
 import { judgeLoginRedirect, loginStartUrl } from "../../cli/headlamp";
 import { discoveryUrlOf, judgeIssuer, judgeSigning, rsaSigningKeys } from "../../cli/issuer";
+import { trustWith } from "../../cli/http";
 import { exitCodeOf, fail, formatJson, formatLine, pass, skip } from "../../cli/report";
 import { claimSettingsOf, pickOutputs } from "../../cli/stack";
 import { decodeJwt, judgeClaims } from "../../cli/token";
@@ -142,6 +144,14 @@ describe("doctor: pure decisions", function () {
         assert.match(c.ca!, /BEGIN CERTIFICATE/);
         assert.ok(c.exec && !hasAdminCredentials(c));
         assert.throws(() => parseKubeconfig("clusters: []\ncontexts: []\n", "/"), /no context/);
+    });
+
+    it("--ca-file adds a private CA to Node's bundled ones instead of replacing them (Headlamp may have a public certificate)", () => {
+        const pem = "-----BEGIN CERTIFICATE-----\nprivate\n-----END CERTIFICATE-----\n";
+        const trusted = trustWith(pem)!;
+        assert.ok(tls.rootCertificates.length > 0 && tls.rootCertificates.every((c) => trusted.includes(c)));
+        assert.strictEqual(trusted[trusted.length - 1], pem);
+        assert.strictEqual(trustWith(undefined), undefined, "without --ca-file Node's defaults apply");
     });
 
     it("report: lines, JSON and exit codes", () => {
