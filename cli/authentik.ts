@@ -97,11 +97,15 @@ export function judgeRedirects(p: ProviderView, headlampUrl: string | undefined,
     return pass(`allows ${JSON.stringify(allowed)}.`);
 }
 
-/** The claims the ID token will carry, from Authentik's preview of the provider for the API user. */
-export function judgePreview(p: ProviderView, preview: Record<string, unknown>, usernameClaim: string, groupsClaim: string): Outcome {
+/**
+ * The claims the ID token will carry: from Authentik's preview of the provider for the API
+ * token's user when the API allowed it, else from which scope mappings are attached.
+ */
+export function judgePreview(p: ProviderView, preview: Record<string, unknown> | undefined, usernameClaim: string, groupsClaim: string): Outcome {
     const email = p.mappings.find((m) => m.scopeName === "email");
-    if (usernameClaim === "email" && preview.email_verified === false) {
-        const which = email?.managed === MANAGED_SCOPES.email
+    const managedEmail = email?.managed === MANAGED_SCOPES.email;
+    if (usernameClaim === "email" && (preview ? preview.email_verified === false : managedEmail)) {
+        const which = managedEmail
             ? `the managed mapping ${JSON.stringify(email.managed)}, which says email_verified False since Authentik 2025.10`
             : `the mapping ${JSON.stringify(email?.name ?? "?")}`;
         return fail(
@@ -109,12 +113,15 @@ export function judgePreview(p: ProviderView, preview: Record<string, unknown>, 
             "Set emailVerified: true in the stack config (the default) and run pulumi up, which attaches an email mapping returning email_verified True, or use a username claim other than email.",
         );
     }
-    if (!Array.isArray(preview[groupsClaim])) {
-        const hasProfile = p.mappings.some((m) => m.scopeName === "profile");
+    const hasProfile = p.mappings.some((m) => m.scopeName === "profile");
+    if (preview ? !Array.isArray(preview[groupsClaim]) : !hasProfile) {
         return fail(
             `ID tokens have no ${JSON.stringify(groupsClaim)} claim${hasProfile ? "" : ": the profile scope mapping, which carries groups, is not attached"}.`,
             "Attach the profile scope mapping (goauthentik.io/providers/oauth2/scope-profile) to the provider: run pulumi up with profile in the scopes.",
         );
+    }
+    if (!preview) {
+        return pass(`email mapping ${JSON.stringify(email?.name ?? null)} and the profile mapping are attached (the API token may not preview tokens, so the claims themselves were not seen).`);
     }
     return pass(`${usernameClaim} ${JSON.stringify(preview[usernameClaim] ?? null)}, email_verified ${JSON.stringify(preview.email_verified ?? null)}, ${groupsClaim} ${JSON.stringify(preview[groupsClaim])} (preview for the API token's user).`);
 }
@@ -172,7 +179,8 @@ export async function readProvider(baseUrl: string, token: string, clientId: str
             return undefined;
         }
     }));
-    const preview = await providers.providersOauth2PreviewUserRetrieve({ id: found.pk });
+    // The preview needs a permission a read-only token may lack; the mappings then speak alone.
+    const preview = await providers.providersOauth2PreviewUserRetrieve({ id: found.pk }).then((r) => r.preview, () => undefined);
     return {
         provider: {
             pk: found.pk,
@@ -183,7 +191,7 @@ export async function readProvider(baseUrl: string, token: string, clientId: str
             grantTypes: found.grantTypes?.map(String),
             mappings: mappings.filter((m): m is NonNullable<typeof m> => m !== undefined),
         },
-        preview: preview.preview,
+        preview,
     };
 }
 
@@ -269,6 +277,6 @@ function providerSubcheck(name: string, judge: (read: ProviderRead, inputs: Doct
 
 export const redirectsCheck = providerSubcheck("redirect-uris", (read, inputs) => judgeRedirects(read.provider!, inputs.headlampUrl, inputs.kubectl));
 
-export const mappingsCheck = providerSubcheck("scope-mappings", (read, inputs) => judgePreview(read.provider!, read.preview ?? {}, inputs.usernameClaim, inputs.groupsClaim));
+export const mappingsCheck = providerSubcheck("scope-mappings", (read, inputs) => judgePreview(read.provider!, read.preview, inputs.usernameClaim, inputs.groupsClaim));
 
 export const grantsCheck = providerSubcheck("grant-types", (read) => judgeGrants(read.provider!));

@@ -231,6 +231,15 @@ describe("headlamp-sso doctor against fake Authentik, Authentik API and Headlamp
         assert.match(r.byCheck.token.detail, /no key in the issuer's JWKS/);
     });
 
+    it("an API token that may not preview tokens: scope-mappings judges from the attached mappings", async () => {
+        const good = await rows(flags(await world({ api: { previewForbidden: true } })));
+        assert.deepStrictEqual(failed(good.rows), []);
+        assert.match(good.byCheck["scope-mappings"].detail, /claims themselves were not seen/);
+        const bad = await rows(flags(await world({ idp: { emailVerified: false }, api: { emailVerified: false, previewForbidden: true } })));
+        assert.deepStrictEqual(failed(bad.rows), ["scope-mappings"]);
+        assert.match(bad.byCheck["scope-mappings"].detail, /managed mapping "goauthentik.io\/providers\/oauth2\/scope-email"/);
+    });
+
     it("a refused API token fails the provider check with the token fix", async () => {
         const w = await world();
         const r = await rows(flags(w), { AUTHENTIK_TOKEN: "wrong", PATH: "" });

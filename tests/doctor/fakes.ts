@@ -68,6 +68,8 @@ export interface FakeApiOptions {
     emailVerified?: boolean;
     /** Grant types (Authentik 2026.5+); undefined leaves the field out like older versions. */
     grantTypes?: string[];
+    /** The token's user lacks the permission preview_user needs (403 there only). */
+    previewForbidden?: boolean;
 }
 
 export class FakeAuthentikApi {
@@ -125,6 +127,8 @@ export class FakeAuthentikApi {
                 const clientId = url.searchParams.get("client_id");
                 const results = clientId === null || clientId === provider.client_id ? [provider] : [];
                 send(200, { pagination: { next: 0, previous: 0, count: results.length, current: 1, total_pages: 1, start_index: results.length ? 1 : 0, end_index: results.length }, results, autocomplete: {} });
+            } else if (url.pathname === `/api/v3/providers/oauth2/${provider.pk}/preview_user/` && opts.previewForbidden) {
+                send(403, { detail: "You do not have permission to perform this action." });
             } else if (url.pathname === `/api/v3/providers/oauth2/${provider.pk}/preview_user/`) {
                 // Every scope of the provider's mappings, as authentik's preview_user asks for.
                 const scopes = mappings.map((x) => x.scope_name);
