@@ -50,6 +50,16 @@ async function close(server: https.Server): Promise<void> {
     });
 }
 
+/** A TLS server of these fakes: the requests it saw ("METHOD /path?query"), and stop(). */
+abstract class FakeServer {
+    readonly requests: string[] = [];
+    protected constructor(private readonly server: https.Server) {}
+
+    stop(): Promise<void> {
+        return close(this.server);
+    }
+}
+
 /** How the Authentik provider is set up; defaults are what AuthentikOidcApp creates. */
 export interface FakeApiOptions {
     /** The issuer this provider belongs to (its slug and client id are taken from it). */
@@ -72,9 +82,10 @@ export interface FakeApiOptions {
     previewForbidden?: boolean;
 }
 
-export class FakeAuthentikApi {
-    readonly requests: string[] = [];
-    private constructor(private readonly server: https.Server, readonly baseUrl: string) {}
+export class FakeAuthentikApi extends FakeServer {
+    private constructor(server: https.Server, readonly baseUrl: string) {
+        super(server);
+    }
 
     static async start(pki: TestPki, opts: FakeApiOptions): Promise<FakeAuthentikApi> {
         const plan = planScopes(opts.scopes ?? AUTHENTIK_DEFAULTS.scopes, opts.emailVerified ?? AUTHENTIK_DEFAULTS.emailVerified);
@@ -148,10 +159,6 @@ export class FakeAuthentikApi {
         ref.api = new FakeAuthentikApi(server, `https://127.0.0.1:${port}`);
         return ref.api;
     }
-
-    stop(): Promise<void> {
-        return close(this.server);
-    }
 }
 
 /** How Headlamp is configured. */
@@ -171,9 +178,10 @@ export interface FakeHeadlampOptions {
     cluster?: string;
 }
 
-export class FakeHeadlamp {
-    readonly requests: string[] = [];
-    private constructor(private readonly server: https.Server, readonly url: string) {}
+export class FakeHeadlamp extends FakeServer {
+    private constructor(server: https.Server, readonly url: string) {
+        super(server);
+    }
 
     static async start(pki: TestPki, opts: FakeHeadlampOptions): Promise<FakeHeadlamp> {
         const ref: { h?: FakeHeadlamp } = {};
@@ -213,10 +221,6 @@ export class FakeHeadlamp {
         const port = await listen(server);
         ref.h = new FakeHeadlamp(server, `https://127.0.0.1:${port}/`);
         return ref.h;
-    }
-
-    stop(): Promise<void> {
-        return close(this.server);
     }
 }
 
