@@ -36,8 +36,8 @@ export const CONFIG_DEFAULTS = {
 export const INSECURE_WARNING = "authentik:insecure is true: the Pulumi Authentik provider does not verify Authentik's TLS certificate, so whoever sits in between can read the API token. "
     + "For a private CA, set headlamp-sso:authentikCaPem and run pulumi with SSL_CERT_FILE pointing at a bundle of the system roots plus that CA, then unset authentik:insecure (README, \"Private CA\").";
 
-/** kubelogin's loopback redirect URIs (its default port, and its fallback). */
-export const KUBELOGIN_REDIRECT_URIS = ["http://localhost:8000", "http://localhost:18000"];
+/** kubelogin's loopback redirect URIs (defined with the Authentik settings; the doctor checks them too). */
+export { KUBELOGIN_REDIRECT_URIS } from "../components/authentik/settings";
 
 /** One SSH target parsed from `servers` (`user@host[:port]`). */
 export interface ServerTarget {

@@ -35,6 +35,7 @@ export interface Manifest {
     bundleDependencies: string[];
     license: string;
     engines?: Record<string, string>;
+    bin?: Record<string, string>;
 }
 
 export interface LockFile {

@@ -5,11 +5,14 @@
 // with their children, the bundled @pulumi/authentik must come from inside the tarball, and there
 // must be exactly one @pulumi/pulumi in the consumer's tree (it is a peer dependency).
 import * as assert from "assert";
+import { execFile, spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { addLockedClosure, LockEntry, Manifest, npmRegistry, ROOT, run } from "./npm";
+import { addLockedClosure, childEnv, LockEntry, Manifest, npmRegistry, ROOT, run } from "./npm";
+import { FakeAuthentik } from "./fake-authentik/issuer";
+import { FakeAuthentikApi, FakeHeadlamp, TestPki } from "./doctor/fakes";
 
 const TSC = path.join(ROOT, "node_modules", "typescript", "bin", "tsc");
 
@@ -32,6 +35,8 @@ function consumerLock(pkg: Manifest, tarball: string, rootDeps: Record<string, s
         license: pkg.license,
         dependencies: pkg.dependencies,
         peerDependencies: pkg.peerDependencies,
+        // As npm records it: without it, no node_modules/.bin link for the package's command.
+        ...(pkg.bin ? { bin: pkg.bin } : {}),
     };
     for (const name of bundled) {
         const sdk = JSON.parse(fs.readFileSync(path.join(ROOT, "node_modules", name, "package.json"), "utf8")) as Manifest;
@@ -146,6 +151,7 @@ describe("package: npm pack, offline install into a fresh project, consumer unde
             "bin/components/authentik-oidc-app.js",
             "bin/components/k3s-oidc-api-server.js",
             "bin/components/headlamp-release.js",
+            "bin/cli/bin.js",
             "node_modules/@pulumi/authentik/package.json",
             "node_modules/@pulumi/authentik/bin/index.js",
             "node_modules/@pulumi/authentik/bin/index.d.ts",
@@ -155,12 +161,14 @@ describe("package: npm pack, offline install into a fresh project, consumer unde
         }
         const unexpected = files.filter((f) =>
             !/^bin\/components\/.+\.(js|d\.ts)$/.test(f) &&
+            !/^bin\/cli\/[a-z-]+\.js$/.test(f) &&
             !/^node_modules\/@pulumi\/authentik\/(package\.json|README\.md|bin\/.+)$/.test(f) &&
             !["package.json", "README.md"].includes(f));
         assert.deepStrictEqual(unexpected, [], "the tarball ships files it does not need (program, tests, sources?)");
         const manifest = JSON.parse(run("tar", ["-xzOf", tarball, "package/package.json"], tmp, 30_000)) as Record<string, unknown>;
         assert.strictEqual(manifest.main, "bin/components/index.js");
         assert.strictEqual(manifest.types, "bin/components/index.d.ts");
+        assert.deepStrictEqual(manifest.bin, { "headlamp-sso": "bin/cli/bin.js" }, "the doctor is the package's bin");
         assert.deepStrictEqual(manifest.bundleDependencies, ["@pulumi/authentik"]);
         assert.ok(!("@pulumi/pulumi" in (manifest.dependencies as Record<string, string>)), "@pulumi/pulumi must be a peer, not a dependency");
         assert.ok((manifest.peerDependencies as Record<string, string>)["@pulumi/pulumi"]);
@@ -247,5 +255,45 @@ describe("package: npm pack, offline install into a fresh project, consumer unde
             issuerUrl: "https://auth.example.com/application/o/headlamp/",
             clientId: "headlamp",
         });
+    });
+    it("the package's bin runs `headlamp-sso doctor` from the installed tarball against the fake issuer, Authentik API and Headlamp", async function () {
+        assert.ok(project, "the install test did not run");
+        const bin = path.join(project, "node_modules", ".bin", "headlamp-sso");
+        fs.accessSync(bin, fs.constants.X_OK);
+        const help = spawnSync(bin, ["doctor", "--help"], { cwd: project, encoding: "utf8", env: childEnv() });
+        assert.strictEqual(help.status, 0, help.stderr);
+        assert.match(help.stdout, /^Usage: headlamp-sso doctor/);
+        const usage = spawnSync(bin, ["doctor", "--bogus"], { cwd: project, encoding: "utf8", env: childEnv() });
+        assert.strictEqual(usage.status, 2);
+        assert.match(usage.stderr, /unknown argument "--bogus"/);
+
+        const pki = new TestPki();
+        const idp = await FakeAuthentik.start();
+        const headlamp = await FakeHeadlamp.start(pki, { issuerUrl: idp.issuerUrl, issuerCaPem: idp.caPem, clientId: idp.clientId });
+        const apiToken = "pack-test-api-token";
+        const api = await FakeAuthentikApi.start(pki, {
+            idp, token: apiToken, user: { username: "alice", email: "alice@example.com", groups: ["k8s-admins"] },
+            redirectUris: [{ matching_mode: "strict", url: `${headlamp.url}oidc-callback` }, { matching_mode: "strict", url: "http://localhost:8000" }],
+        });
+        try {
+            const caFile = path.join(tmp, "ca.pem");
+            fs.writeFileSync(caFile, `${idp.caPem}${pki.ca.certPem}`);
+            const tokenFile = path.join(tmp, "token.jwt");
+            fs.writeFileSync(tokenFile, await idp.mint({ username: "alice", email: "alice@example.com", groups: ["k8s-admins"] }));
+            // Asynchronous: the fakes answer from this process.
+            const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+                execFile(bin, ["doctor", "--no-stack", "--json", "--issuer", idp.issuerUrl, "--client-id", idp.clientId, "--headlamp-url", headlamp.url, "--authentik-url", api.baseUrl, "--ca-file", caFile, "--token-file", tokenFile],
+                    { cwd: project, encoding: "utf8", env: { ...childEnv(), AUTHENTIK_TOKEN: apiToken } },
+                    (err, stdout, stderr) => resolve({ code: err ? (err as { code?: number }).code ?? 1 : 0, stdout, stderr }));
+            });
+            assert.strictEqual(r.code, 0, `${r.stdout}\n${r.stderr}`);
+            const rows = JSON.parse(r.stdout) as { check: string; status: string }[];
+            const passed = rows.filter((x) => x.status === "pass").map((x) => x.check);
+            assert.deepStrictEqual(passed, ["issuer", "signing", "provider", "redirect-uris", "scope-mappings", "grant-types", "headlamp", "headlamp-login", "token", "token-claims"]);
+            assert.ok(api.requests.length > 0, "the Authentik checks went through @goauthentik/api from the installed package");
+        } finally {
+            await Promise.all([idp.stop(), headlamp.stop(), api.stop()]);
+            pki.remove();
+        }
     });
 });

@@ -75,6 +75,9 @@ export function renderRedirectUris(uris: readonly string[]): { matching_mode: st
     return uris.map((url) => ({ matching_mode: "strict", url, redirect_uri_type: "authorization" }));
 }
 
+/** kubelogin's loopback redirect URIs (its default port, and its fallback). */
+export const KUBELOGIN_REDIRECT_URIS: readonly string[] = ["http://localhost:8000", "http://localhost:18000"];
+
 /** `https://auth.example.com` + `headlamp` -> `https://auth.example.com/application/o/headlamp/`. */
 export function issuerUrlFor(authentikUrl: string, slug: string): string {
     return `${authentikUrl.replace(/\/+$/, "")}/application/o/${slug}/`;

@@ -1,0 +1,282 @@
+// Checks 2: the Authentik provider, read through Authentik's own API client (@goauthentik/api)
+// with AUTHENTIK_TOKEN. The provider for the client id exists, belongs to the issuer's application,
+// has a signing key (else HS256), allows Headlamp's and kubelogin's redirect URIs, puts
+// email_verified true and groups into the ID token, and allows the authorization_code and
+// refresh_token grants.
+import type * as AuthentikApi from "@goauthentik/api";
+import { KUBELOGIN_REDIRECT_URIS, MANAGED_SCOPES, issuerUrlFor } from "../components/authentik/settings";
+import { defaultCallbackUrl } from "../components/headlamp/settings";
+import { AllowedRedirect, Check, DoctorInputs, Facts } from "./context";
+import { explainNetworkError, request, trustWith } from "./http";
+import { Outcome, fail, pass } from "./report";
+
+/** The grant types Headlamp and kubelogin use. */
+export const NEEDED_GRANTS = ["authorization_code", "refresh_token"];
+
+/**
+ * Whether Authentik lets a login redirect to `uri`: an authorization-type entry that equals it
+ * (strict) or fully matches it (regex, Python's `re.fullmatch`), as its authorize view decides.
+ */
+export function redirectAllowed(uri: string, allowed: readonly AllowedRedirect[]): boolean {
+    return allowed.some((a) => {
+        if ((a.redirectUriType ?? "authorization") !== "authorization") {
+            return false;
+        }
+        if (a.matchingMode === "regex") {
+            try {
+                return new RegExp(`^(?:${a.url})$`).test(uri);
+            } catch {
+                return false;
+            }
+        }
+        return a.url === uri;
+    });
+}
+
+/** Authentik's base URL from a per-provider issuer: `https://auth/application/o/x/` -> `https://auth`. */
+export function authentikBaseOf(issuer: string): string | undefined {
+    const i = issuer.indexOf("/application/o/");
+    return i > 0 ? issuer.slice(0, i) : undefined;
+}
+
+/** Headlamp's callback for a Headlamp URL, as HeadlampRelease sets it. */
+export function callbackFor(headlampUrl: string): string {
+    return defaultCallbackUrl(new URL(headlampUrl).host);
+}
+
+/** The provider's settings the checks judge (the API client's model, reduced). */
+export interface ProviderView {
+    pk: number;
+    name: string;
+    signingKey?: string | null;
+    assignedApplicationSlug: string | null;
+    redirectUris: AllowedRedirect[];
+    grantTypes?: string[];
+    /** The scope mappings attached: their managed name (or null) and scope. */
+    mappings: { name: string; managed?: string | null; scopeName: string }[];
+}
+
+/**
+ * The provider itself (that it exists is decided by the caller): it belongs to the issuer's
+ * application (the issuer is `<authentik>/application/o/<application slug>/`) and has a signing key.
+ */
+export function judgeProvider(p: ProviderView, issuer: string | undefined): Outcome {
+    if (!p.assignedApplicationSlug) {
+        return fail(`provider ${JSON.stringify(p.name)} is not assigned to any application, so it has no issuer.`, "Run pulumi up (AuthentikOidcApp creates the application), or assign the provider to an application in Authentik.");
+    }
+    const base = issuer === undefined ? undefined : authentikBaseOf(issuer);
+    if (issuer !== undefined && base !== undefined && issuerUrlFor(base, p.assignedApplicationSlug) !== issuer.replace(/\/?$/, "/")) {
+        const expected = issuerUrlFor(base, p.assignedApplicationSlug);
+        return fail(`provider ${JSON.stringify(p.name)} with this client id belongs to application ${JSON.stringify(p.assignedApplicationSlug)}, whose issuer is ${JSON.stringify(expected)}, not the configured ${JSON.stringify(issuer)}.`, `Configure ${JSON.stringify(expected)} as the issuer, or check the client id.`);
+    }
+    if (!p.signingKey) {
+        return fail(`provider ${JSON.stringify(p.name)} has no signing key, so Authentik signs ID tokens with HS256 and the client secret; kube-apiserver rejects them.`, "Set the stack's signingKeyName (default \"authentik Self-signed Certificate\") and run pulumi up, or pick a signing key on the provider in Authentik.");
+    }
+    return pass(`provider ${JSON.stringify(p.name)} (pk ${p.pk}) of application ${JSON.stringify(p.assignedApplicationSlug)}, with a signing key.`);
+}
+
+/** The redirect URIs: Headlamp's callback and (when kubectl logins are used) kubelogin's. */
+export function judgeRedirects(p: ProviderView, headlampUrl: string | undefined, kubectl: boolean): Outcome {
+    const missing: string[] = [];
+    if (headlampUrl) {
+        const cb = callbackFor(headlampUrl);
+        if (!redirectAllowed(cb, p.redirectUris)) {
+            missing.push(cb);
+        }
+    }
+    if (kubectl && !KUBELOGIN_REDIRECT_URIS.some((u) => redirectAllowed(u, p.redirectUris))) {
+        missing.push(KUBELOGIN_REDIRECT_URIS[0]);
+    }
+    const allowed = p.redirectUris.map((r) => `${r.url}${r.matchingMode === "regex" ? " (regex)" : ""}`);
+    if (missing.length > 0) {
+        return fail(
+            `the provider does not allow ${missing.map((m) => JSON.stringify(m)).join(" and ")}; it allows ${JSON.stringify(allowed)}.`,
+            "Run pulumi up with the stack's headlampHost (and kubectlAccess: true for kubelogin), or add the URI with matching mode strict to the provider in Authentik; pass --no-kubectl if you do not log in with kubectl.",
+        );
+    }
+    return pass(`allows ${JSON.stringify(allowed)}.`);
+}
+
+/**
+ * The claims the ID token will carry: from Authentik's preview of the provider for the API
+ * token's user when the API allowed it, else from which scope mappings are attached.
+ */
+export function judgePreview(p: ProviderView, preview: Record<string, unknown> | undefined, usernameClaim: string, groupsClaim: string): Outcome {
+    const email = p.mappings.find((m) => m.scopeName === "email");
+    const managedEmail = email?.managed === MANAGED_SCOPES.email;
+    if (usernameClaim === "email" && (preview ? preview.email_verified === false : managedEmail)) {
+        const which = managedEmail
+            ? `the managed mapping ${JSON.stringify(email.managed)}, which says email_verified False since Authentik 2025.10`
+            : `the mapping ${JSON.stringify(email?.name ?? "?")}`;
+        return fail(
+            `ID tokens say email_verified false (email scope from ${which}); with usernameClaim email kube-apiserver rejects them.`,
+            "Set emailVerified: true in the stack config (the default) and run pulumi up, which attaches an email mapping returning email_verified True, or use a username claim other than email.",
+        );
+    }
+    const hasProfile = p.mappings.some((m) => m.scopeName === "profile");
+    if (preview ? !Array.isArray(preview[groupsClaim]) : !hasProfile) {
+        return fail(
+            `ID tokens have no ${JSON.stringify(groupsClaim)} claim${hasProfile ? "" : ": the profile scope mapping, which carries groups, is not attached"}.`,
+            "Attach the profile scope mapping (goauthentik.io/providers/oauth2/scope-profile) to the provider: run pulumi up with profile in the scopes.",
+        );
+    }
+    if (!preview) {
+        return pass(`email mapping ${JSON.stringify(email?.name ?? null)} and the profile mapping are attached (the API token may not preview tokens, so the claims themselves were not seen).`);
+    }
+    return pass(`${usernameClaim} ${JSON.stringify(preview[usernameClaim] ?? null)}, email_verified ${JSON.stringify(preview.email_verified ?? null)}, ${groupsClaim} ${JSON.stringify(preview[groupsClaim])} (preview for the API token's user).`);
+}
+
+/** The grant types (Authentik 2026.5+ lists them; older versions allow both). */
+export function judgeGrants(p: ProviderView): Outcome {
+    if (p.grantTypes === undefined || p.grantTypes.length === 0) {
+        return pass("this Authentik does not restrict grant types.");
+    }
+    const missing = NEEDED_GRANTS.filter((g) => !p.grantTypes!.includes(g));
+    if (missing.length > 0) {
+        return fail(`the provider does not allow the ${missing.join(" and ")} grant (it allows ${JSON.stringify(p.grantTypes)}); the token endpoint refuses it.`, `Add ${missing.join(" and ")} to the provider's grant types in Authentik.`);
+    }
+    return pass(`allows ${JSON.stringify(p.grantTypes)}.`);
+}
+
+/** A `fetch` for the API client on Node's https, so --ca-file applies (global fetch has no CA option). */
+export function fetchWithCa(ca: string | undefined): (url: string, init?: { method?: string; headers?: unknown; body?: unknown }) => Promise<Response> {
+    return async (url, init) => {
+        const headers: Record<string, string> = {};
+        new Headers(init?.headers as ConstructorParameters<typeof Headers>[0]).forEach((v, k) => {
+            headers[k] = v;
+        });
+        const res = await request(url, { method: init?.method, headers, body: typeof init?.body === "string" ? init.body : undefined, ca: trustWith(ca) });
+        const out = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) {
+            if (v !== undefined) {
+                out.set(k, Array.isArray(v) ? v.join(", ") : v);
+            }
+        }
+        const empty = res.status === 204 || res.status === 304;
+        return new Response(empty ? null : res.body, { status: res.status, headers: out });
+    };
+}
+
+/** Reads the provider for `clientId` through the API client; undefined when there is none. */
+export async function readProvider(baseUrl: string, token: string, clientId: string, ca: string | undefined): Promise<{ provider?: ProviderView; preview?: Record<string, unknown> }> {
+    // Loaded only when AUTHENTIK_TOKEN is set: the client is large.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const api = require("@goauthentik/api") as typeof AuthentikApi;
+    const params = { basePath: `${baseUrl.replace(/\/+$/, "")}/api/v3`, accessToken: token, fetchApi: fetchWithCa(ca) };
+    const config = new api.Configuration(params);
+    const providers = new api.ProvidersApi(config);
+    const list = await providers.providersOauth2List({ clientId });
+    const found = list.results.find((r) => r.clientId === clientId);
+    if (!found) {
+        return {};
+    }
+    const mappingsApi = new api.PropertymappingsApi(config);
+    const mappings = await Promise.all((found.propertyMappings ?? []).map(async (pmUuid) => {
+        try {
+            const m = await mappingsApi.propertymappingsProviderScopeRetrieve({ pmUuid });
+            return { name: m.name, managed: m.managed, scopeName: m.scopeName };
+        } catch {
+            return undefined;
+        }
+    }));
+    // The preview needs a permission a read-only token may lack; the mappings then speak alone.
+    const preview = await providers.providersOauth2PreviewUserRetrieve({ id: found.pk }).then((r) => r.preview, () => undefined);
+    return {
+        provider: {
+            pk: found.pk,
+            name: found.name,
+            signingKey: found.signingKey,
+            assignedApplicationSlug: found.assignedApplicationSlug,
+            redirectUris: found.redirectUris.map((r) => ({ matchingMode: String(r.matchingMode), url: r.url, redirectUriType: r.redirectUriType === undefined ? undefined : String(r.redirectUriType) })),
+            grantTypes: found.grantTypes?.map(String),
+            mappings: mappings.filter((m): m is NonNullable<typeof m> => m !== undefined),
+        },
+        preview,
+    };
+}
+
+/** Turns an API client error into a cause and a fix. */
+export function explainApiError(err: unknown, baseUrl: string): Outcome {
+    const response = (err as { response?: Response }).response;
+    if (response) {
+        if (response.status === 401 || response.status === 403) {
+            return fail(`Authentik's API at ${baseUrl} refused AUTHENTIK_TOKEN (HTTP ${response.status}).`, "Use an API token (intent API) of a user who may view OAuth2 providers and property mappings.");
+        }
+        return fail(`Authentik's API at ${baseUrl} answered HTTP ${response.status}.`, "Check --authentik-url: it is Authentik's base URL, without /api/v3.");
+    }
+    const cause = (err as { cause?: unknown }).cause ?? err;
+    const why = explainNetworkError(cause, baseUrl, "Pass the private CA that signed Authentik's certificate with --ca-file.");
+    return fail(`Authentik's API: ${why.detail}`, why.fix);
+}
+
+/** The provider read once for the four provider checks. */
+interface ProviderRead {
+    outcome?: Outcome;
+    provider?: ProviderView;
+    preview?: Record<string, unknown>;
+    base: string;
+}
+
+const reads = new WeakMap<Facts, Promise<ProviderRead>>();
+
+function providerOf(inputs: DoctorInputs, facts: Facts): Promise<ProviderRead> {
+    let read = reads.get(facts);
+    if (!read) {
+        const base = inputs.authentikUrl ?? authentikBaseOf(inputs.issuer ?? "")!;
+        read = readProvider(base, inputs.authentikToken!, inputs.clientId!, inputs.caPem).then(
+            (r) => r.provider
+                ? { ...r, base }
+                : { base, outcome: fail(`Authentik has no OAuth2 provider with client id ${JSON.stringify(inputs.clientId)}.`, "Check --client-id (the stack's clientId output), or run pulumi up to create the provider.") },
+            (err: unknown) => ({ base, outcome: explainApiError(err, base) }),
+        );
+        reads.set(facts, read);
+    }
+    return read;
+}
+
+function missingForProvider(inputs: DoctorInputs): string | undefined {
+    if (!inputs.authentikToken) {
+        return "no AUTHENTIK_TOKEN in the environment (an Authentik API token lets the doctor read the provider's settings).";
+    }
+    if (!inputs.clientId) {
+        return "no client id (give --client-id).";
+    }
+    if (!inputs.authentikUrl && !authentikBaseOf(inputs.issuer ?? "")) {
+        return "no Authentik URL (give --authentik-url, or an issuer of the form https://<authentik>/application/o/<slug>/).";
+    }
+    return undefined;
+}
+
+export const providerCheck: Check = {
+    name: "provider",
+    needs: [],
+    after: ["issuer", "signing"],
+    missing: missingForProvider,
+    async run(inputs: DoctorInputs, facts: Facts): Promise<Outcome> {
+        const read = await providerOf(inputs, facts);
+        if (read.outcome) {
+            return read.outcome;
+        }
+        facts.allowedRedirects = read.provider!.redirectUris;
+        return judgeProvider(read.provider!, inputs.issuer);
+    },
+};
+
+/** A check on the provider the `provider` check read (it runs only when that one passed). */
+function providerSubcheck(name: string, judge: (read: ProviderRead, inputs: DoctorInputs) => Outcome): Check {
+    return {
+        name,
+        needs: ["provider"],
+        after: [],
+        missing: missingForProvider,
+        async run(inputs: DoctorInputs, facts: Facts): Promise<Outcome> {
+            return judge(await providerOf(inputs, facts), inputs);
+        },
+    };
+}
+
+export const redirectsCheck = providerSubcheck("redirect-uris", (read, inputs) => judgeRedirects(read.provider!, inputs.headlampUrl, inputs.kubectl));
+
+export const mappingsCheck = providerSubcheck("scope-mappings", (read, inputs) => judgePreview(read.provider!, read.preview, inputs.usernameClaim, inputs.groupsClaim));
+
+export const grantsCheck = providerSubcheck("grant-types", (read) => judgeGrants(read.provider!));

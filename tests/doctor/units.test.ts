@@ -1,0 +1,191 @@
+// The doctor's decisions as pure functions, without servers: argument parsing, the issuer and
+// JWKS rules, Authentik's redirect URI matching, the API server's answers and RBAC matching, the
+// stack outputs it reads, and how the runner skips checks behind a broken link.
+import * as assert from "assert";
+import * as tls from "tls";
+import { renderDropIn } from "../../components/k3s/render";
+import { resolvePlan } from "../../components/k3s/settings";
+import { renderOidcKubeconfig } from "../../program/kubeconfig";
+import { UsageError, parseArgs } from "../../cli/args";
+import { authentikBaseOf, judgeGrants, judgeRedirects, redirectAllowed, ProviderView } from "../../cli/authentik";
+import { Binding, hasAdminCredentials, judgeRbac, judgeReview, matchBindings, parseKubeconfig } from "../../cli/apiserver";
+import { Check, DoctorInputs } from "../../cli/context";
+import { runChecks } from "../../cli/doctor";
+import { judgeLoginRedirect, loginStartUrl } from "../../cli/headlamp";
+import { discoveryUrlOf, judgeIssuer, judgeSigning, rsaSigningKeys } from "../../cli/issuer";
+import { trustWith } from "../../cli/http";
+import { exitCodeOf, fail, formatJson, formatLine, pass, skip } from "../../cli/report";
+import { claimSettingsOf, pickOutputs } from "../../cli/stack";
+import { decodeJwt, judgeClaims } from "../../cli/token";
+
+const ISSUER = "https://auth.example.com/application/o/headlamp/";
+
+describe("doctor: pure decisions", function () {
+    it("parses --flag value and --flag=value, and rejects what it does not know with exit-2 errors", () => {
+        const a = parseArgs(["--issuer", ISSUER, "--client-id=headlamp", "--json", "--no-kubectl"]);
+        assert.strictEqual(a.issuer, ISSUER);
+        assert.strictEqual(a.clientId, "headlamp");
+        assert.ok(a.json && a.noKubectl && !a.noStack);
+        assert.throws(() => parseArgs(["--stack", "dev", "--no-stack"]), (e: unknown) => e instanceof UsageError && /contradict/.test((e).message));
+        assert.throws(() => parseArgs(["--client-id", ""]), /--client-id must not be empty/);
+        assert.throws(() => parseArgs(["--headlamp-url", "ftp://x"]), /not an http\(s\) URL/);
+        assert.throws(() => parseArgs(["--kubeconfig", "--json"]), /--kubeconfig needs a value/);
+    });
+
+    it("the issuer: discovery URL from either form, byte-for-byte comparison, the trailing slash named", () => {
+        assert.strictEqual(discoveryUrlOf(ISSUER), `${ISSUER}.well-known/openid-configuration`);
+        assert.strictEqual(discoveryUrlOf(ISSUER.slice(0, -1)), `${ISSUER}.well-known/openid-configuration`);
+        assert.strictEqual(judgeIssuer(ISSUER, { issuer: ISSUER }).status, "pass");
+        assert.match(judgeIssuer(ISSUER.slice(0, -1), { issuer: ISSUER }).detail, /only in the trailing slash/);
+        const other = judgeIssuer(ISSUER, { issuer: "https://auth.example.com/application/o/other/" });
+        assert.strictEqual(other.status, "fail");
+        assert.doesNotMatch(other.detail, /trailing slash/);
+        assert.strictEqual(judgeIssuer(ISSUER, {}).status, "fail");
+    });
+
+    it("signing: RS256 must be advertised and the JWKS must hold an RSA signature key", () => {
+        const rsa = { kty: "RSA", n: "AQAB", e: "AQAB", kid: "k1", use: "sig", alg: "RS256" };
+        assert.deepStrictEqual(rsaSigningKeys({ keys: [rsa, { ...rsa, use: "enc" }, { kty: "EC", crv: "P-256" }, { ...rsa, alg: "RS512" }] }), [rsa]);
+        assert.deepStrictEqual(rsaSigningKeys({}), []);
+        assert.strictEqual(judgeSigning({ id_token_signing_alg_values_supported: ["RS256"] }, { keys: [rsa] }).status, "pass");
+        assert.strictEqual(judgeSigning({ id_token_signing_alg_values_supported: ["RS256"] }, { keys: [] }).status, "fail");
+        assert.match(judgeSigning({ id_token_signing_alg_values_supported: ["HS256"] }, { keys: [rsa] }).fix!, /HS256/);
+    });
+
+    it("redirect URIs match as Authentik's authorize view does: strict equality, regex fullmatch, authorization entries only", () => {
+        const cb = "https://headlamp.example.com/oidc-callback";
+        assert.ok(redirectAllowed(cb, [{ matchingMode: "strict", url: cb }]));
+        assert.ok(!redirectAllowed(`${cb}/`, [{ matchingMode: "strict", url: cb }]));
+        assert.ok(!redirectAllowed(cb.replace("https", "http"), [{ matchingMode: "strict", url: cb }]));
+        assert.ok(redirectAllowed(cb, [{ matchingMode: "regex", url: "https://[a-z]+\\.example\\.com/oidc-callback" }]));
+        assert.ok(!redirectAllowed(`${cb}?x=1`, [{ matchingMode: "regex", url: "https://headlamp\\.example\\.com/oidc-callback" }]), "a regex must match the whole URI");
+        assert.ok(!redirectAllowed(cb, [{ matchingMode: "strict", url: cb, redirectUriType: "logout" }]), "logout entries do not allow logins");
+        assert.ok(!redirectAllowed(cb, [{ matchingMode: "regex", url: "([" }]), "a broken regex allows nothing");
+        const p: ProviderView = { pk: 1, name: "headlamp", signingKey: "k", assignedApplicationSlug: "headlamp", redirectUris: [{ matchingMode: "strict", url: cb }], mappings: [] };
+        assert.strictEqual(judgeRedirects(p, "https://headlamp.example.com/", false).status, "pass");
+        const withKubectl = judgeRedirects(p, "https://headlamp.example.com/", true);
+        assert.strictEqual(withKubectl.status, "fail");
+        assert.match(withKubectl.detail, /http:\/\/localhost:8000/);
+        assert.strictEqual(authentikBaseOf(ISSUER), "https://auth.example.com");
+        assert.strictEqual(authentikBaseOf("https://idp.example.com/realms/x"), undefined);
+    });
+
+    it("grant types: Authentik without the field passes; a missing refresh_token grant fails", () => {
+        const p: ProviderView = { pk: 1, name: "h", assignedApplicationSlug: "h", redirectUris: [], mappings: [] };
+        assert.strictEqual(judgeGrants(p).status, "pass");
+        assert.strictEqual(judgeGrants({ ...p, grantTypes: ["authorization_code", "refresh_token"] }).status, "pass");
+        assert.match(judgeGrants({ ...p, grantTypes: ["authorization_code"] }).detail, /refresh_token/);
+    });
+
+    it("Headlamp's login redirect: status, endpoint, client id and redirect_uri each named when wrong", () => {
+        const endpoint = "https://auth.example.com/application/o/authorize/";
+        const allowed = [{ matchingMode: "strict", url: "https://h.example.com/oidc-callback" }];
+        const loc = (id: string, redirect: string) => `${endpoint}?client_id=${id}&redirect_uri=${encodeURIComponent(redirect)}&response_type=code`;
+        assert.strictEqual(loginStartUrl("https://h.example.com", "main"), "https://h.example.com/oidc?cluster=main");
+        assert.strictEqual(judgeLoginRedirect(302, loc("headlamp", "https://h.example.com/oidc-callback"), endpoint, "headlamp", allowed, true).status, "pass");
+        assert.match(judgeLoginRedirect(500, undefined, endpoint, "headlamp", allowed, true).fix!, /cannot reach the issuer/);
+        assert.match(judgeLoginRedirect(404, undefined, endpoint, "headlamp", allowed, true).fix!, /--cluster/);
+        assert.match(judgeLoginRedirect(302, loc("other", "https://h.example.com/oidc-callback"), endpoint, "headlamp", allowed, true).detail, /client id "other"/);
+        assert.match(judgeLoginRedirect(302, "https://elsewhere.example.com/authorize?client_id=headlamp", endpoint, "headlamp", allowed, true).detail, /not to the issuer's authorization endpoint/);
+        assert.match(judgeLoginRedirect(302, loc("headlamp", "https://h.example.com/callback"), endpoint, "headlamp", allowed, true).fix!, /callback URL/);
+    });
+
+    it("token claims: the username claim, email_verified false only matters for email, groups required", () => {
+        assert.strictEqual(judgeClaims({ email: "a@x", email_verified: true, groups: [] }, "email", "groups").status, "pass");
+        assert.strictEqual(judgeClaims({ email: "a@x", groups: [] }, "email", "groups").status, "pass", "no email_verified claim is accepted by kube-apiserver");
+        assert.match(judgeClaims({ email: "a@x", email_verified: false, groups: [] }, "email", "groups").detail, /email not verified/);
+        assert.strictEqual(judgeClaims({ sub: "x", email_verified: false, groups: [] }, "sub", "groups").status, "pass");
+        assert.match(judgeClaims({ email: "a@x" }, "email", "groups").detail, /no "groups" claim/);
+        assert.match(judgeClaims({ groups: [] }, "email", "groups").detail, /no "email" claim/);
+        assert.throws(() => decodeJwt("a.b"), /not a JWT \(2 dot-separated parts/);
+        assert.throws(() => decodeJwt("e30.bm90LWpzb24.x"), /payload is not base64url-encoded JSON/);
+    });
+
+    it("the API server's SelfSubjectReview answers: the user it sees, or a 401 explained with the issuer, client id and CA", () => {
+        const ok = judgeReview(201, JSON.stringify({ status: { userInfo: { username: "a@x", groups: ["oidc:admins", "system:authenticated"] } } }), ISSUER, "headlamp", false);
+        assert.deepStrictEqual(ok.user, { username: "a@x", groups: ["oidc:admins", "system:authenticated"] });
+        const denied = judgeReview(401, "", ISSUER, "headlamp", true);
+        assert.strictEqual(denied.outcome.status, "fail");
+        assert.ok(denied.outcome.fix!.includes(JSON.stringify(ISSUER)) && denied.outcome.fix!.includes("oidc-ca-file") && denied.outcome.fix!.includes("--ca-file"));
+        assert.match(judgeReview(404, "", ISSUER, "headlamp", false).outcome.detail, /1\.28/);
+    });
+
+    it("RBAC: the user or its groups must be named; system:authenticated does not count; a missing prefix is a near miss", () => {
+        const user = { username: "a@x", groups: ["oidc:admins", "system:authenticated"] };
+        const b = (kind: string, name: string, subjects: { kind: string; name: string }[], namespace?: string): Binding => ({ kind, metadata: { name, namespace }, roleRef: { kind: "ClusterRole", name: "view" }, subjects });
+        const bindings = [
+            b("ClusterRoleBinding", "system:discovery", [{ kind: "Group", name: "system:authenticated" }]),
+            b("ClusterRoleBinding", "unprefixed", [{ kind: "Group", name: "admins" }]),
+        ];
+        const none = matchBindings(user, bindings, "", "oidc:");
+        assert.deepStrictEqual(none.matches, []);
+        assert.deepStrictEqual(none.nearMisses, ['ClusterRoleBinding unprefixed -> ClusterRole view names Group "admins" without the groups prefix "oidc:"']);
+        assert.match(judgeRbac(user, none, "").fix!, /binds User "a@x"/);
+        const some = matchBindings(user, [...bindings, b("RoleBinding", "viewers", [{ kind: "User", name: "a@x" }], "apps")], "", "oidc:");
+        assert.deepStrictEqual(some.matches, ["RoleBinding apps/viewers -> ClusterRole view (User a@x)"]);
+        // With a username prefix, the fix names the prefixed subject HeadlampRelease renders.
+        const prefixed = { username: "oidc:a@x", groups: [] };
+        assert.match(judgeRbac(prefixed, matchBindings(prefixed, [], "oidc:", "oidc:"), "oidc:").fix!, /Add "a@x" .* binds User "oidc:a@x"/);
+    });
+
+    it("reads the claim settings from K3sOidcApiServer's flags-mode drop-in, and none from structured mode", () => {
+        const flags = renderDropIn(resolvePlan({ name: "x", owner: "o", issuerUrl: ISSUER, clientId: "c", usernameClaim: "preferred_username", usernamePrefix: "", groupsPrefix: "" }));
+        assert.deepStrictEqual(claimSettingsOf(flags), { usernameClaim: "preferred_username", usernamePrefix: "-", groupsClaim: "groups", groupsPrefix: "" });
+        const prefixed = renderDropIn(resolvePlan({ name: "x", owner: "o", issuerUrl: ISSUER, clientId: "c", groupsPrefix: "oidc:" }));
+        assert.strictEqual(claimSettingsOf(prefixed).groupsPrefix, "oidc:");
+        assert.deepStrictEqual(claimSettingsOf(renderDropIn(resolvePlan({ name: "x", owner: "o", issuerUrl: ISSUER, clientId: "c", mode: "structured" }))), {});
+        assert.deepStrictEqual(pickOutputs({ issuerUrl: ISSUER, clientId: 3, headlampUrl: "" }), { issuerUrl: ISSUER, clientId: undefined, headlampUrl: undefined, kubeconfig: undefined, apiServerDropIn: undefined });
+    });
+
+    it("the stack's kubectl kubeconfig gives the server and CA but no admin credentials (kubelogin is an exec plugin)", () => {
+        const text = renderOidcKubeconfig({ name: "n", server: "https://k3s-1:6443", caPem: "-----BEGIN CERTIFICATE-----\nX\n-----END CERTIFICATE-----\n", issuerUrl: ISSUER, clientId: "c", clientSecret: "s", extraScopes: [] });
+        const c = parseKubeconfig(text, "/");
+        assert.strictEqual(c.server, "https://k3s-1:6443");
+        assert.match(c.ca!, /BEGIN CERTIFICATE/);
+        assert.ok(c.exec && !hasAdminCredentials(c));
+        assert.throws(() => parseKubeconfig("clusters: []\ncontexts: []\n", "/"), /no context/);
+    });
+
+    it("--ca-file adds a private CA to Node's bundled ones instead of replacing them (Headlamp may have a public certificate)", () => {
+        const pem = "-----BEGIN CERTIFICATE-----\nprivate\n-----END CERTIFICATE-----\n";
+        const trusted = trustWith(pem)!;
+        assert.ok(tls.rootCertificates.length > 0 && tls.rootCertificates.every((c) => trusted.includes(c)));
+        assert.strictEqual(trusted[trusted.length - 1], pem);
+        assert.strictEqual(trustWith(undefined), undefined, "without --ca-file Node's defaults apply");
+    });
+
+    it("report: lines, JSON and exit codes", () => {
+        const results = [{ check: "issuer", ...pass("ok.") }, { check: "token", ...fail("bad.", "do this.") }, { check: "rbac", ...skip("no kubeconfig.") }];
+        assert.strictEqual(formatLine(results[0], 6), "✔ issuer  ok.");
+        assert.strictEqual(formatLine(results[1], 6), "✘ token   bad.\n          fix: do this.");
+        assert.strictEqual(formatLine(results[2], 6), "– rbac    skipped: no kubeconfig.");
+        assert.deepStrictEqual(JSON.parse(formatJson(results)), [
+            { check: "issuer", status: "pass", detail: "ok.", fix: null },
+            { check: "token", status: "fail", detail: "bad.", fix: "do this." },
+            { check: "rbac", status: "skip", detail: "no kubeconfig.", fix: null },
+        ]);
+        assert.strictEqual(exitCodeOf(results), 1);
+        assert.strictEqual(exitCodeOf([results[0], results[2]]), 0);
+    });
+
+    it("the runner: missing inputs skip; a failed `needs` or `after` skips with its name; a skipped `after` does not; a throwing check fails", async () => {
+        const inputs = {} as DoctorInputs;
+        const c = (name: string, needs: string[], after: string[], run: () => Promise<ReturnType<typeof pass>>, missing?: string): Check => ({ name, needs, after, missing: () => missing, run });
+        const results = await runChecks([
+            c("a", [], [], () => Promise.resolve(fail("a broke.", "fix a."))),
+            c("b", [], ["a"], () => Promise.resolve(pass("b."))),
+            c("c", [], [], () => Promise.resolve(pass("c.")), "no input for c."),
+            c("d", [], ["c"], () => Promise.resolve(pass("d ran."))),
+            c("e", ["c"], [], () => Promise.resolve(pass("e."))),
+            c("f", [], [], () => Promise.reject(new Error("boom"))),
+        ], inputs);
+        assert.deepStrictEqual(results.map((r) => [r.check, r.status, r.detail]), [
+            ["a", "fail", "a broke."],
+            ["b", "skip", "a failed; fix that first."],
+            ["c", "skip", "no input for c."],
+            ["d", "pass", "d ran."],
+            ["e", "skip", "it needs c, which was skipped."],
+            ["f", "fail", "the doctor itself failed: boom"],
+        ]);
+    });
+});
