@@ -108,6 +108,13 @@ function expectedSchema(): unknown {
     return JSON.parse(JSON.stringify(schemaOf()));
 }
 
+/** The .ts files under a folder of the repository, recursively. */
+function tsFilesUnder(dir: string): string[] {
+    return fs.readdirSync(path.join(ROOT, dir), { recursive: true, encoding: "utf8" })
+        .filter((f) => f.endsWith(".ts"))
+        .map((f) => path.join(ROOT, dir, f));
+}
+
 describe("package: the component package folder for the Pulumi CLI (provider/)", function () {
     this.timeout(300_000);
 
@@ -149,8 +156,15 @@ describe("package: the component package folder for the Pulumi CLI (provider/)",
         assert.ok(fs.existsSync(path.join(PROVIDER_DIR, provider.main ?? "")), `provider/package.json main ${provider.main} does not exist`);
         const lock = readJson<LockFile>("package-lock.json").packages;
         // Everything the components import at run time, @pulumi/pulumi for the plugin host, and the
-        // TypeScript toolchain and types the host's ts-node (typeCheck) and the analyzer use.
-        const needed = [...Object.keys(root.dependencies), "@pulumi/pulumi", "typescript", "ts-node", "@types/node", "@types/shell-quote"];
+        // TypeScript toolchain and types the host's ts-node (typeCheck) and the analyzer use. The
+        // package's other dependencies belong to the doctor (cli/), which the plugin never loads.
+        const componentSources = tsFilesUnder("components").map((f) => fs.readFileSync(f, "utf8"));
+        const imports = (sources: string[], name: string) => sources.some((text) => new RegExp(`(from |require\\()"${name}(/[^"]*)?"`).test(text));
+        const componentDeps = Object.keys(root.dependencies).filter((name) => imports(componentSources, name));
+        const cliOnly = Object.keys(root.dependencies).filter((name) => !componentDeps.includes(name));
+        const cliSources = tsFilesUnder("cli").map((f) => fs.readFileSync(f, "utf8"));
+        assert.deepStrictEqual(cliOnly.filter((name) => !imports(cliSources, name)), [], "a dependency neither the components nor the doctor import");
+        const needed = [...componentDeps, "@pulumi/pulumi", "typescript", "ts-node", "@types/node", "@types/shell-quote"];
         const wrong = needed.filter((name) => {
             const want = root.dependencies[name]?.startsWith("file:") ? `file:../${root.dependencies[name].slice("file:".length)}` : lock[`node_modules/${name}`]?.version;
             return provider.dependencies[name] !== want;
