@@ -726,6 +726,30 @@ describe("K3sOidcApiServer scripts over a real SSH server", function () {
         });
     }
 
+    for (const userValue of ["false", "true"]) {
+        it(`structured mode with the user's own anonymous-auth=${userValue} in config.yaml: ours comes last and wins, so it is applied with anonymous auth off`, async () => {
+            freshServer("v1.33.1", `${USER_CONFIG}  - "anonymous-auth=${userValue}"\n`);
+            const r = ok(run(await commandsFor({ mode: "structured" }), "create"));
+            assert.match(r.stdout, /applied: /);
+            const s = standIns.state();
+            assert.strictEqual(s.anonymousAuth, false);
+            // K3s keeps both repeats, in order; kube-apiserver takes the last.
+            assert.deepStrictEqual(s.commandLine?.filter((a) => a.startsWith("--anonymous-auth")), [`--anonymous-auth=${userValue}`, "--anonymous-auth=false"]);
+            assert.strictEqual(s.restarts, 1);
+        });
+    }
+
+    it("structured mode: an API server that runs with anonymous auth on is rolled back, never reported applied", async () => {
+        freshServer("v1.33.1");
+        // The unit's own args come after every config file: its anonymous-auth=true is the last one.
+        standIns.reconfigure({ execStart: ["--kube-apiserver-arg=anonymous-auth=true"] });
+        const r = failed(run(await commandsFor({ mode: "structured" }), "create"));
+        assert.match(r.stderr, /the running kube-apiserver has --anonymous-auth=true, so anonymous requests are allowed \(expected --anonymous-auth=false last\)/);
+        assert.doesNotMatch(r.stdout, /applied:/);
+        assert.ok(!exists(c.dropIn));
+        assert.strictEqual(standIns.state().restarts, 2, "the change and the rollback");
+    });
+
     it("the stand-in follows kube-apiserver on anonymous auth: the old per-version files fail or leave it on", () => {
         const withSection = "apiVersion: apiserver.config.k8s.io/v1beta1\nkind: AuthenticationConfiguration\njwt: []\nanonymous:\n  enabled: false\n";
         const without = "apiVersion: apiserver.config.k8s.io/v1beta1\nkind: AuthenticationConfiguration\njwt: []\n";

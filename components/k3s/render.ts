@@ -103,7 +103,8 @@ export function renderDropIn(plan: K3sOidcPlan): string {
  * before the May 2025 fix (k3s-io/k3s#12245; 1.33.1, 1.32.5, 1.31.9, 1.30.13) passes
  * `--anonymous-auth=false` itself and kube-apiserver refuses a file with an `anonymous` section
  * next to that flag; patched releases pass nothing, so a file without the section would leave
- * anonymous auth on. K3s merges extra args by name, so exactly one such flag results on both.
+ * anonymous auth on. K3s's default gives way to an extra arg of the same name, so exactly one such
+ * flag results on both (a user's own `anonymous-auth` arg stays before ours; the last one wins).
  */
 export function structuredFlags(plan: K3sOidcPlan): string[] {
     return [`authentication-config=${pathsFor(plan).authConfig}`, "anonymous-auth=false"];

@@ -145,10 +145,10 @@ journal_tail() {
     if [ -n "$errs" ]; then printf "%s\\n" "$errs"; else printf "%s\\n" "$all" | tail -n "$journal_lines"; fi
 }
 
-# The OIDC, authentication-config and anonymous-auth args the running kube-apiserver got, sorted,
-# one per line: K3s logs its command line at every start ("Running kube-apiserver --a=b ...",
-# args sorted by name, the last of a repeated single-valued flag wins); RKE2 writes it to the static
-# pod manifest.
+# The OIDC, authentication-config and anonymous-auth args the running kube-apiserver got, in the
+# order it got them, one per line: K3s logs its command line at every start ("Running
+# kube-apiserver --a=b ...", sorted by name, the repeats of one name in the order given; the API
+# server keeps the last of a repeated single-valued flag); RKE2 writes it to the static pod manifest.
 running_args() {
     if [ -n "$manifest" ]; then
         text=$(cat "$manifest" 2>/dev/null || true)
@@ -164,7 +164,7 @@ running_args() {
         printf "%s\\n" "--no-command-line"
         return 0
     fi
-    printf "%s\\n" "$text" | grep -oE -- "--(oidc-[a-z-]+|authentication-config|anonymous-auth)=[^ \\"\\\\]*" | sort || true
+    printf "%s\\n" "$text" | grep -oE -- "--(oidc-[a-z-]+|authentication-config|anonymous-auth)=[^ \\"\\\\]*" || true
 }
 
 # verify_in_force <since>: the API server runs exactly our OIDC settings (and, in structured mode,
@@ -175,15 +175,16 @@ verify_in_force() {
         found="cannot read back the running kube-apiserver's args: ${dist.apiserverManifest ? "$manifest is missing or empty" : "no 'Running kube-apiserver' line in journalctl -u $service since the restart (K3s logging to a file, log: or --log, keeps it out of the journal; remove that setting)"}"
         return 1
     fi
-    got=$(printf "%s\\n" "$args" | grep -v -- "^--anonymous-auth=" || true)
+    got=$(printf "%s\\n" "$args" | grep -v -- "^--anonymous-auth=" | sort || true)
     found="$(printf "%s" "$got" | tr "\\n" " ")"
     if [ "$got" != "$expected_args" ]; then
         found="the running kube-apiserver has \${found:-no oidc-* or authentication-config args} (expected $(printf "%s" "$expected_args" | tr "\\n" " "))"
         return 1
     fi
-${structured ? `    anon=$(printf "%s\\n" "$args" | grep -- "^--anonymous-auth=" | tr "\\n" " " || true)
-    if [ "$anon" != "--anonymous-auth=false " ]; then
-        found="the running kube-apiserver has \${anon:-no --anonymous-auth flag, so anonymous requests are allowed} (expected exactly --anonymous-auth=false)"
+${structured ? `    # The last --anonymous-auth wins: a user's own anonymous-auth=false (hardening) next to ours is fine.
+    anon=$(printf "%s\\n" "$args" | grep -- "^--anonymous-auth=" | tail -n 1 || true)
+    if [ "$anon" != "--anonymous-auth=false" ]; then
+        found="the running kube-apiserver has \${anon:-no --anonymous-auth flag}, so anonymous requests are allowed (expected --anonymous-auth=false last)"
         return 1
     fi
 ` : ""}    return 0
