@@ -10,6 +10,7 @@ import { renderAuthConfig, renderDropIn } from "../components/k3s/render";
 import { renderCommands } from "../components/k3s/script";
 import { resolvePlan } from "../components/k3s/settings";
 import { MockHarness, allStrings, errorOf, fileWrittenBy as fileWritten, isSecretIn, valueOf } from "./harness";
+import { PRIVATE_CA_PEM } from "./fixtures/private-ca";
 
 const T = {
     component: "headlamp-sso:index:K3sOidcApiServer",
@@ -19,7 +20,7 @@ const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA-very-
 const PASS = "key-passphrase-s3cret";
 const ISSUER = "https://auth.example.com/application/o/headlamp/";
 const OWNER = (name: string, stack = "test") => `urn:pulumi:${stack}::headlamp-sso::${T.component}::${name}`;
-const CA = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUfake\n-----END CERTIFICATE-----\n";
+const CA = PRIVATE_CA_PEM;
 
 const minimal = (): K3sOidcApiServerArgs => ({
     servers: [{ host: "k3s-1.lan", privateKey: KEY }],
@@ -205,9 +206,7 @@ describe("K3sOidcApiServer", () => {
             "      audiences:",
             '        - "headlamp"',
             "      certificateAuthority: |",
-            "        -----BEGIN CERTIFICATE-----",
-            "        MIIBszCCAVmgAwIBAgIUfake",
-            "        -----END CERTIFICATE-----",
+            ...CA.trimEnd().split("\n").map((line) => `        ${line}`),
             "    claimMappings:",
             "      username:",
             '        claim: "email"',
@@ -378,6 +377,8 @@ describe("K3sOidcApiServer", () => {
             assert.match(m, /lockTimeoutSeconds: 0 must be a whole number from 1 to 7200/);
             assert.match(m, /issuerCaPem: is not a PEM certificate/);
             assert.match(await rejects({ ...minimal(), configFile: "/etc/rancher/../k3s/config.yaml" }), /must not contain "\." or "\.\." path parts/);
+            // PEM-shaped but not X.509: kube-apiserver would fail to parse it and crash-loop.
+            assert.match(await rejects({ ...minimal(), issuerCaPem: "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n" }), /issuerCaPem: certificate 1 of 1 is not a valid X\.509 certificate/);
         });
         it("lists every problem at once and never echoes a secret", async () => {
             const m = await rejects({

@@ -11,10 +11,12 @@ import { K3sOidcApiServer, K3sOidcApiServerArgs } from "../components";
 import { MockHarness, valueOf } from "./harness";
 import { SshResult, SshServer } from "./ssh/sshd";
 import { StandIns } from "./ssh/stand-ins";
+import { PRIVATE_CA_PEM, SECOND_CA_PEM } from "./fixtures/private-ca";
 
 const ISSUER = "https://auth.example.com/application/o/headlamp/";
-const CA1 = "-----BEGIN CERTIFICATE-----\nMIIBfirstCAfirstCAfirstCA\n-----END CERTIFICATE-----\n";
-const CA2 = "-----BEGIN CERTIFICATE-----\nMIIBsecondCAsecondCAsecondCA\n-----END CERTIFICATE-----\n";
+// Real certificates: K3sOidcApiServer parses issuerCaPem as X.509 (kube-apiserver would crash-loop on less).
+const CA1 = PRIVATE_CA_PEM;
+const CA2 = SECOND_CA_PEM;
 const USER_CONFIG = "# the user's own K3s config\nwrite-kubeconfig-mode: \"0600\"\nkube-apiserver-arg:\n  - audit-log-path=/var/log/k3s-audit.log\n  - audit-log-maxage=30\n";
 const USER_ARGS = ["audit-log-path=/var/log/k3s-audit.log", "audit-log-maxage=30"];
 const OIDC_ARGS = (clientId: string) => [
@@ -322,7 +324,7 @@ describe("K3sOidcApiServer scripts over a real SSH server", function () {
         assert.match(r.stdout, /removed .*oidc-dev-oidc-ca\.pem \(no longer used\)/);
         assert.ok(!exists(c.caFile));
         assert.ok(exists(c.authConfig));
-        assert.match(read(c.authConfig).toString(), /certificateAuthority: \|\n {8}-----BEGIN CERTIFICATE-----\n {8}MIIBfirstCA/);
+        assert.match(read(c.authConfig).toString(), new RegExp(`certificateAuthority: \\|\\n {8}-----BEGIN CERTIFICATE-----\\n {8}${CA1.split("\n")[1].replace(/[+/]/g, "\\$&")}\\n`));
         assert.strictEqual(standIns.state().restarts, 2);
         assert.deepStrictEqual(standIns.state().apiserverArgs, [...USER_ARGS, `authentication-config=${c.authConfig}`, "anonymous-auth=false"]);
     });
@@ -504,7 +506,9 @@ describe("K3sOidcApiServer scripts over a real SSH server", function () {
         fs.writeFileSync(lock, "2026-11-29T10:00:00Z (K3sOidcApiServer oidc-other, apply, pid 4242)\n");
         // Its own process group, so that the holder and its sleep (which inherits the lock) end together.
         const holder = spawn("flock", [lock, "sleep", "60"], { stdio: "ignore", detached: true });
+        holder.on("error", () => undefined); // a failed spawn is reported by the pid check below
         try {
+            assert.ok(holder.pid, "flock did not start");
             await waitFor("the holder to take the lock", () => spawnSync("flock", ["-n", lock, "true"]).status !== 0);
             const tree = listTree(c.root);
             const r = failed(run(cmds, "create"));
@@ -512,7 +516,10 @@ describe("K3sOidcApiServer scripts over a real SSH server", function () {
             assert.deepStrictEqual(listTree(c.root), tree, "nothing written while another run holds the lock");
             assert.strictEqual(standIns.state().restarts, 0);
         } finally {
-            process.kill(-(holder.pid ?? 0), "SIGKILL");
+            // Never kill(-0): that would be this test process's own group.
+            if (holder.pid) {
+                process.kill(-holder.pid, "SIGKILL");
+            }
         }
         await waitFor("the lock to be free", () => spawnSync("flock", ["-n", lock, "true"]).status === 0);
         ok(run(cmds, "create"));

@@ -7,7 +7,7 @@ import {
     checkHttpsUrl,
     checkInteger,
     checkNoWhitespace,
-    checkCertificatePem,
+    checkCertificateBundle,
     checkNonEmpty,
     isSet,
     known,
@@ -276,7 +276,7 @@ export function validateK3sArgs(name: string, args: K3sArgsToCheck | undefined):
         }
     }
 
-    checkCertificatePem(problems, "issuerCaPem", plainString(args.issuerCaPem), "the CA certificate(s) that signed the issuer's TLS certificate");
+    checkCertificateBundle(problems, "issuerCaPem", plainString(args.issuerCaPem), "the CA certificate(s) that signed the issuer's TLS certificate");
 
     checkEnum(problems, "mode", args.mode, Object.values(K3sOidcMode));
     checkEnum(problems, "apiVersion", args.apiVersion, Object.values(K3sAuthConfigApiVersion));
