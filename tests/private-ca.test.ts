@@ -165,11 +165,13 @@ describe("private CA of Authentik (authentikCaPem), end to end", function () {
             assert.deepStrictEqual(fieldsOf({ ...good(), oidc: { ...good().oidc, issuerCaPem: 42 } }), ["oidc.issuerCaPem"]);
         });
 
-        it("rejects values that would clash with the CA's env entry, volume or checksum annotation", () => {
+        it("rejects values that would clash with the CA's env entry, volume, volume mount or checksum annotation", () => {
             assert.deepStrictEqual(fieldsOf({ ...good(), values: { env: [{ name: "TZ", value: "UTC" }, { name: ISSUER_CA.env, value: "/x" }] } }), ["values.env[1]"]);
             assert.deepStrictEqual(fieldsOf({ ...good(), values: { volumes: [{ name: ISSUER_CA.volumeName, emptyDir: {} }] } }), ["values.volumes[0]"]);
+            assert.deepStrictEqual(fieldsOf({ ...good(), values: { volumeMounts: [{ name: "extra", mountPath: "/extra" }, { name: "mine", mountPath: ISSUER_CA.mountPath }] } }), ["values.volumeMounts[1]"], "a second mount at the CA's path");
+            assert.deepStrictEqual(fieldsOf({ ...good(), values: { volumeMounts: [{ name: ISSUER_CA.volumeName, mountPath: "/elsewhere" }] } }), ["values.volumeMounts[0]"]);
             assert.deepStrictEqual(fieldsOf({ ...good(), values: { podAnnotations: { [ISSUER_CA.checksumAnnotation]: "x" } } }), [`values.podAnnotations["${ISSUER_CA.checksumAnnotation}"]`]);
-            assert.deepStrictEqual(fieldsOf({ ...good(), values: { env: [{ name: "TZ", value: "UTC" }], volumes: [{ name: "extra", emptyDir: {} }] } }), [], "other entries are fine");
+            assert.deepStrictEqual(fieldsOf({ ...good(), values: { env: [{ name: "TZ", value: "UTC" }], volumes: [{ name: "extra", emptyDir: {} }], volumeMounts: [{ name: "extra", mountPath: "/extra" }] } }), [], "other entries are fine");
         });
 
         const settings = { secretName: "headlamp-oidc", host: "h.example.com", ingressClassName: "traefik", resources: {}, checksum: "abc", callbackUrl: "https://h.example.com/oidc-callback", usePkce: false };
@@ -199,7 +201,8 @@ describe("private CA of Authentik (authentikCaPem), end to end", function () {
         it("the CA checksum is a sha256 that changes with the bundle", () => {
             assert.match(issuerCaChecksum(PRIVATE_CA_PEM), /^[0-9a-f]{64}$/);
             assert.notStrictEqual(issuerCaChecksum(PRIVATE_CA_PEM), issuerCaChecksum(BUNDLE));
-            assert.strictEqual(issuerCaChecksum(PRIVATE_CA_PEM), issuerCaChecksum(`${PRIVATE_CA_PEM}`));
+            assert.notStrictEqual(issuerCaChecksum(PRIVATE_CA_PEM), issuerCaChecksum(`${PRIVATE_CA_PEM}\n`), "any change of the ConfigMap's bytes restarts the pod");
+            assert.strictEqual(issuerCaChecksum(PRIVATE_CA_PEM), issuerCaChecksum(PRIVATE_CA_PEM.slice()), "and the same bundle gives the same value (no restart on a no-op)");
         });
     });
 

@@ -410,11 +410,19 @@ export function checkUserValues(problems: Problems, values: Record<string, unkno
  * makes the Deployment invalid) or point Headlamp at another file.
  */
 function checkIssuerCaValues(problems: Problems, values: Record<string, unknown>): void {
-    for (const [list, name] of [["env", ISSUER_CA.env], ["volumes", ISSUER_CA.volumeName]] as const) {
+    // The entries this component adds (by name; a second mount at the CA's path would make the
+    // Deployment invalid too).
+    const ours: [string, string, string][] = [
+        ["env", "name", ISSUER_CA.env],
+        ["volumes", "name", ISSUER_CA.volumeName],
+        ["volumeMounts", "name", ISSUER_CA.volumeName],
+        ["volumeMounts", "mountPath", ISSUER_CA.mountPath],
+    ];
+    for (const [list, key, value] of ours) {
         const entries = known(values[list] as unknown[] | undefined);
         (Array.isArray(entries) ? entries : []).forEach((entry, i) => {
-            if (isPlainObject(entry) && known(entry.name as string | undefined) === name) {
-                problems.add(`values.${list}[${i}]`, `${show(name)} is set by this component from oidc.issuerCaPem; remove it and pass the CA there.`);
+            if (isPlainObject(entry) && known(entry[key] as string | undefined) === value) {
+                problems.add(`values.${list}[${i}]`, `${key} ${show(value)} is set by this component from oidc.issuerCaPem; remove it and pass the CA there.`);
             }
         });
     }
