@@ -4,14 +4,14 @@
 // email_verified true and groups into the ID token, and allows the authorization_code and
 // refresh_token grants.
 import type * as AuthentikApi from "@goauthentik/api";
-import { KUBELOGIN_REDIRECT_URIS, MANAGED_SCOPES, issuerUrlFor } from "../components/authentik/settings";
+import { AUTHENTIK_DEFAULTS, KUBELOGIN_REDIRECT_URIS, MANAGED_SCOPES, issuerUrlFor } from "../components/authentik/settings";
 import { defaultCallbackUrl } from "../components/headlamp/settings";
 import { AllowedRedirect, Check, DoctorInputs, Facts } from "./context";
 import { explainNetworkError, request, trustWith } from "./http";
 import { Outcome, fail, pass } from "./report";
 
-/** The grant types Headlamp and kubelogin use. */
-export const NEEDED_GRANTS = ["authorization_code", "refresh_token"];
+/** The grant types Headlamp and kubelogin use: what AuthentikOidcApp pins by default. */
+export const NEEDED_GRANTS: readonly string[] = AUTHENTIK_DEFAULTS.grantTypes;
 
 /**
  * Whether Authentik lets a login redirect to `uri`: an authorization-type entry that equals it
@@ -222,7 +222,7 @@ const reads = new WeakMap<Facts, Promise<ProviderRead>>();
 function providerOf(inputs: DoctorInputs, facts: Facts): Promise<ProviderRead> {
     let read = reads.get(facts);
     if (!read) {
-        const base = inputs.authentikUrl ?? authentikBaseOf(inputs.issuer ?? "")!;
+        const base = authentikBase(inputs)!;
         read = readProvider(base, inputs.authentikToken!, inputs.clientId!, inputs.caPem).then(
             (r) => r.provider
                 ? { ...r, base }
@@ -234,6 +234,11 @@ function providerOf(inputs: DoctorInputs, facts: Facts): Promise<ProviderRead> {
     return read;
 }
 
+/** The Authentik API's base URL: --authentik-url, else the issuer's origin. */
+function authentikBase(inputs: DoctorInputs): string | undefined {
+    return inputs.authentikUrl ?? authentikBaseOf(inputs.issuer ?? "");
+}
+
 function missingForProvider(inputs: DoctorInputs): string | undefined {
     if (!inputs.authentikToken) {
         return "no AUTHENTIK_TOKEN in the environment (an Authentik API token lets the doctor read the provider's settings).";
@@ -241,8 +246,12 @@ function missingForProvider(inputs: DoctorInputs): string | undefined {
     if (!inputs.clientId) {
         return "no client id (give --client-id).";
     }
-    if (!inputs.authentikUrl && !authentikBaseOf(inputs.issuer ?? "")) {
+    const base = authentikBase(inputs);
+    if (!base) {
         return "no Authentik URL (give --authentik-url, or an issuer of the form https://<authentik>/application/o/<slug>/).";
+    }
+    if (!base.startsWith("https://")) {
+        return `the Authentik URL ${JSON.stringify(base)} is not https, and the API token is never sent in clear text (give an https --authentik-url).`;
     }
     return undefined;
 }

@@ -4,6 +4,7 @@
 // first broken link.
 import * as fs from "fs";
 import * as path from "path";
+import { K3S_OIDC_DEFAULTS } from "../components/k3s/settings";
 import { DoctorArgs, USAGE, UsageError, parseArgs } from "./args";
 import { grantsCheck, mappingsCheck, providerCheck, redirectsCheck } from "./authentik";
 import { apiAuthCheck, apiServerCheck, rbacCheck } from "./apiserver";
@@ -132,9 +133,9 @@ export function inputsFrom(args: DoctorArgs, outputs: StackOutputs, io: DoctorIo
         kubeconfig: kubeconfigText !== undefined
             ? { text: kubeconfigText, source: path.resolve(io.cwd, args.kubeconfig!) }
             : outputs.kubeconfig ? { text: outputs.kubeconfig, source: path.join(io.cwd, "<stack output kubeconfig>") } : undefined,
-        usernameClaim: args.usernameClaim ?? claims.usernameClaim ?? "email",
+        usernameClaim: args.usernameClaim ?? claims.usernameClaim ?? K3S_OIDC_DEFAULTS.usernameClaim,
         usernamePrefix: args.usernamePrefix ?? claims.usernamePrefix ?? HEADLAMP_DEFAULTS.usernamePrefix,
-        groupsClaim: args.groupsClaim ?? claims.groupsClaim ?? "groups",
+        groupsClaim: args.groupsClaim ?? claims.groupsClaim ?? K3S_OIDC_DEFAULTS.groupsClaim,
         groupsPrefix: args.groupsPrefix ?? claims.groupsPrefix ?? HEADLAMP_DEFAULTS.groupsPrefix,
         kubectl: !args.noKubectl,
         cluster: args.cluster ?? "main",

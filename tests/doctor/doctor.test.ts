@@ -51,29 +51,35 @@ describe("headlamp-sso doctor against fake Authentik, Authentik API and Headlamp
 
     async function world(o: { idp?: FakeAuthentikOptions; api?: Partial<FakeApiOptions>; headlamp?: Partial<FakeHeadlampOptions>; mint?: Parameters<FakeAuthentik["mint"]>[1] } = {}): Promise<World> {
         const idp = await FakeAuthentik.start(o.idp);
-        const headlamp = await FakeHeadlamp.start(pki, { issuerUrl: idp.issuerUrl, issuerCaPem: idp.caPem, clientId: idp.clientId, ...o.headlamp });
-        const api = await FakeAuthentikApi.start(pki, {
-            idp,
-            token: API_TOKEN,
-            user: alice,
-            redirectUris: [
-                { matching_mode: "strict", url: `${headlamp.url}oidc-callback` },
-                { matching_mode: "strict", url: "http://localhost:8000" },
-                { matching_mode: "strict", url: "http://localhost:18000" },
-            ],
-            scopes: o.idp?.scopes,
-            emailVerified: o.idp?.emailVerified,
-            ...o.api,
-        });
+        let headlamp: FakeHeadlamp | undefined;
+        let api: FakeAuthentikApi | undefined;
+        try {
+            headlamp = await FakeHeadlamp.start(pki, { issuerUrl: idp.issuerUrl, issuerCaPem: idp.caPem, clientId: idp.clientId, ...o.headlamp });
+            api = await FakeAuthentikApi.start(pki, {
+                idp,
+                token: API_TOKEN,
+                user: alice,
+                redirectUris: [
+                    { matching_mode: "strict", url: `${headlamp.url}oidc-callback` },
+                    { matching_mode: "strict", url: "http://localhost:8000" },
+                    { matching_mode: "strict", url: "http://localhost:18000" },
+                ],
+                scopes: o.idp?.scopes,
+                emailVerified: o.idp?.emailVerified,
+                ...o.api,
+            });
+        } catch (e) {
+            // A half-started world must not keep listening sockets (they would keep mocha alive).
+            await Promise.all([idp.stop(), headlamp?.stop()]);
+            throw e;
+        }
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "doctor-"));
-        // One file with the private CAs of the issuer and of Headlamp/the API, as a user would pass.
-        const caFile = path.join(dir, "ca.pem");
-        fs.writeFileSync(caFile, `${idp.caPem}${pki.ca.certPem}`);
-        const token = await idp.mint(alice, o.mint);
-        const tokenFile = path.join(dir, "token.jwt");
-        fs.writeFileSync(tokenFile, `${token}\n`);
-        const w = { idp, api, headlamp, dir, caFile, tokenFile, token };
+        const w = { idp, api, headlamp, dir, caFile: path.join(dir, "ca.pem"), tokenFile: path.join(dir, "token.jwt"), token: "" };
         running.push(w);
+        // One file with the private CAs of the issuer and of Headlamp/the API, as a user would pass.
+        fs.writeFileSync(w.caFile, `${idp.caPem}${pki.ca.certPem}`);
+        w.token = await idp.mint(alice, o.mint);
+        fs.writeFileSync(w.tokenFile, `${w.token}\n`);
         return w;
     }
 
@@ -245,6 +251,15 @@ describe("headlamp-sso doctor against fake Authentik, Authentik API and Headlamp
         const r = await rows(flags(w), { AUTHENTIK_TOKEN: "wrong", PATH: "" });
         assert.deepStrictEqual(failed(r.rows), ["provider"]);
         assert.match(r.byCheck.provider.detail, /refused AUTHENTIK_TOKEN \(HTTP 403\)/);
+    });
+
+    it("never sends the API token in clear text: an http Authentik URL skips the provider check and asks for https", async () => {
+        const w = await world();
+        const argv = flags(w).map((a) => (a === w.api.baseUrl ? a.replace(/^https:/, "http:") : a));
+        const r = await rows(argv);
+        assert.strictEqual(r.byCheck.provider.status, "skip");
+        assert.match(r.byCheck.provider.detail, /is not https, and the API token is never sent in clear text/);
+        assert.deepStrictEqual(w.api.requests, [], "no request reached the Authentik API");
     });
 
     it("reads the token from stdin with --token-file -", async () => {
