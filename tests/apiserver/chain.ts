@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { HeadlampRelease } from "../../components/headlamp-release";
-import { renderSubjects } from "../../components/headlamp/settings";
+import { HEADLAMP_DEFAULTS, renderSubjects } from "../../components/headlamp/settings";
 import { renderFiles } from "../../components/k3s/render";
 import { K3sOidcPlan } from "../../components/k3s/settings";
 import { FakeAuthentik, FakeUser } from "../fake-authentik/issuer";
@@ -146,7 +146,7 @@ export async function canI(api: ApiServer, token: string, verb: string, resource
  * HeadlampRelease's prefixes). Returns one message per broken link; [] when the chain holds.
  */
 export async function checkChain(api: ApiServer, token: string, user: FakeUser, rbac: Pick<RbacArgs, "usernamePrefix" | "groupsPrefix">): Promise<string[]> {
-    const expected = renderSubjects([user.email], user.groups ?? [], rbac.usernamePrefix ?? "", rbac.groupsPrefix ?? "oidc:");
+    const expected = renderSubjects([user.email], user.groups ?? [], rbac.usernamePrefix ?? "", rbac.groupsPrefix ?? HEADLAMP_DEFAULTS.groupsPrefix);
     const who = await whoami(api, token);
     if (!who.ok) {
         const reason = who.reason ?? who.error ?? "no reason logged";

@@ -6,7 +6,7 @@ import { binaries } from "./harness";
 describe("kube-apiserver tier harness without its binaries", () => {
     const saved = { ...process.env };
     afterEach(() => {
-        for (const k of ["KUBE_APISERVER", "ETCD", "PATH"]) {
+        for (const k of ["KUBE_APISERVER", "ETCD", "KUBECTL", "PATH"]) {
             if (saved[k] === undefined) {
                 delete process.env[k];
             } else {
@@ -18,6 +18,7 @@ describe("kube-apiserver tier harness without its binaries", () => {
     it("throws with the fix for each missing binary", () => {
         process.env.KUBE_APISERVER = "/nonexistent/kube-apiserver";
         delete process.env.ETCD;
+        delete process.env.KUBECTL;
         process.env.PATH = "/nonexistent";
         assert.throws(() => binaries(), (e: Error) => {
             assert.match(e.message, /^the kube-apiserver tier cannot run:/);

@@ -29,8 +29,12 @@ import * as https from "https";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
+import { onPath } from "../../cli/stack";
 import { getArgs } from "../k3s-config/k3s-config";
 import { KeyPair, issueCert, makeCa } from "../pki";
+import { freePort } from "../ssh/sshd";
+
+export { freePort };
 
 /** The Kubernetes version setup.sh builds (keep in step with its K8S_VERSION). */
 export const K8S_VERSION = "1.34.4";
@@ -41,23 +45,13 @@ export function kubeApiserverPath(): string {
     return process.env.KUBE_APISERVER ?? path.join(cache, `kube-apiserver-v${K8S_VERSION}`);
 }
 
-function which(name: string): string | undefined {
-    for (const dir of (process.env.PATH ?? "").split(":")) {
-        const p = path.join(dir, name);
-        if (dir && fs.existsSync(p)) {
-            return p;
-        }
-    }
-    return undefined;
-}
-
 /** The binaries of the tier; throws (never skips) with the fix when one is missing. */
 export function binaries(): { kubeApiserver: string; etcd: string; kubectl: string } {
     const kubeApiserver = kubeApiserverPath();
-    const etcd = process.env.ETCD ?? which("etcd");
-    // setup.sh builds kubectl into the cache only when the machine has none on PATH.
+    const etcd = process.env.ETCD ?? onPath("etcd", process.env.PATH);
+    // The kubectl setup.sh built for this version (when the machine had none) before the one on PATH.
     const cachedKubectl = path.join(path.dirname(kubeApiserver), `kubectl-v${K8S_VERSION}`);
-    const kubectl = process.env.KUBECTL ?? which("kubectl") ?? (fs.existsSync(cachedKubectl) ? cachedKubectl : undefined);
+    const kubectl = process.env.KUBECTL ?? (fs.existsSync(cachedKubectl) ? cachedKubectl : onPath("kubectl", process.env.PATH));
     const missing: string[] = [];
     if (!fs.existsSync(kubeApiserver)) {
         missing.push(`kube-apiserver v${K8S_VERSION} is not at ${kubeApiserver}: run "bash tests/apiserver/setup.sh" (builds it from the Go module proxy, 15-25 min the first time)`);
@@ -72,18 +66,6 @@ export function binaries(): { kubeApiserver: string; etcd: string; kubectl: stri
         throw new Error(`the kube-apiserver tier cannot run:\n  - ${missing.join("\n  - ")}`);
     }
     return { kubeApiserver, etcd: etcd!, kubectl: kubectl! };
-}
-
-export async function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const srv = net.createServer();
-        srv.unref();
-        srv.on("error", reject);
-        srv.listen(0, "127.0.0.1", () => {
-            const port = (srv.address() as net.AddressInfo).port;
-            srv.close(() => resolve(port));
-        });
-    });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
