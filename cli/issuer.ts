@@ -10,6 +10,11 @@ export function discoveryUrlOf(issuer: string): string {
     return discoveryUrlFor(issuer.endsWith("/") ? issuer : `${issuer}/`);
 }
 
+/** Two issuer URLs that differ only in trailing slashes (kube-apiserver and Headlamp still refuse that). */
+export function differOnlyInTrailingSlash(a: string, b: string): boolean {
+    return a !== b && a.replace(/\/+$/, "") === b.replace(/\/+$/, "");
+}
+
 export const NO_ISSUER = "no issuer (give --issuer, or run where `pulumi stack output` has issuerUrl).";
 
 export const CA_HINT = "Pass the private CA that signed it with --ca-file.";
@@ -23,7 +28,7 @@ export function judgeIssuer(configured: string, doc: Discovery): Outcome {
     if (found === configured) {
         return pass(`discovery answers, issuer ${JSON.stringify(found)} matches.`);
     }
-    if (found.replace(/\/+$/, "") === configured.replace(/\/+$/, "")) {
+    if (differOnlyInTrailingSlash(found, configured)) {
         return fail(
             `the issuer is ${JSON.stringify(found)} but the configured issuer is ${JSON.stringify(configured)}: they differ only in the trailing slash, and kube-apiserver and Headlamp compare byte for byte.`,
             `Configure exactly ${JSON.stringify(found)} (the issuerUrl output of the stack) on the API server (oidc-issuer-url) and in Headlamp.`,

@@ -4,7 +4,7 @@
 // never printed, only claims.
 import * as crypto from "crypto";
 import { Check, DoctorInputs, Facts, Jwk } from "./context";
-import { NO_ISSUER } from "./issuer";
+import { NO_ISSUER, differOnlyInTrailingSlash } from "./issuer";
 import { Outcome, fail, pass } from "./report";
 
 /** A JWT split into its parts. */
@@ -63,7 +63,7 @@ export function judgeToken(jwt: DecodedJwt, keys: readonly Jwk[], issuer: string
     }
     const p = jwt.payload;
     if (p.iss !== issuer) {
-        const slashOnly = typeof p.iss === "string" && p.iss.replace(/\/+$/, "") === issuer.replace(/\/+$/, "");
+        const slashOnly = typeof p.iss === "string" && differOnlyInTrailingSlash(p.iss, issuer);
         return fail(
             `iss is ${JSON.stringify(p.iss)}, the configured issuer is ${JSON.stringify(issuer)}${slashOnly ? " (they differ only in the trailing slash)" : ""}.`,
             `Configure the API server and Headlamp with exactly ${JSON.stringify(p.iss)}, or get the token from ${JSON.stringify(issuer)}.`,
