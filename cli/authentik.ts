@@ -5,6 +5,7 @@
 // refresh_token grants.
 import type * as AuthentikApi from "@goauthentik/api";
 import { AUTHENTIK_DEFAULTS, KUBELOGIN_REDIRECT_URIS, MANAGED_SCOPES, issuerUrlFor } from "../components/authentik/settings";
+import { AUTHENTIK_TERRAFORM_PROVIDER } from "../components/authentik/terraform-provider";
 import { defaultCallbackUrl } from "../components/headlamp/settings";
 import { AllowedRedirect, Check, DoctorInputs, Facts } from "./context";
 import { explainNetworkError, request, trustWith } from "./http";
@@ -133,7 +134,7 @@ export function judgeGrants(p: ProviderView): Outcome {
     }
     const missing = NEEDED_GRANTS.filter((g) => !p.grantTypes!.includes(g));
     if (missing.length > 0) {
-        return fail(`the provider does not allow the ${missing.join(" and ")} grant (it allows ${JSON.stringify(p.grantTypes)}); the token endpoint refuses it.`, `Add ${missing.join(" and ")} to the provider's grant types in Authentik.`);
+        return fail(`the provider does not allow the ${missing.join(" and ")} grant (it allows ${JSON.stringify(p.grantTypes)}); the token endpoint refuses it.`, `Add ${missing.join(" and ")} to the provider's grant types in Authentik, or run pulumi up: AuthentikOidcApp sets its grantTypes through the Terraform provider ${AUTHENTIK_TERRAFORM_PROVIDER.source} ${AUTHENTIK_TERRAFORM_PROVIDER.version}.`);
     }
     return pass(`allows ${JSON.stringify(p.grantTypes)}.`);
 }

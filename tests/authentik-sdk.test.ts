@@ -5,9 +5,11 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as authentik from "@pulumi/authentik";
+import { AUTHENTIK_TERRAFORM_PROVIDER } from "../components/authentik/terraform-provider";
 import { MockHarness, isSecretIn, secretOf, valueOf } from "./harness";
 
-const PARAMETER = JSON.stringify({ remote: { url: "registry.opentofu.org/goauthentik/authentik", version: "2026.5.1" } });
+const VERSION = AUTHENTIK_TERRAFORM_PROVIDER.version;
+const PARAMETER = JSON.stringify({ remote: { url: "registry.opentofu.org/goauthentik/authentik", version: VERSION } });
 
 describe("local @pulumi/authentik SDK", () => {
     let h: MockHarness;
@@ -21,7 +23,7 @@ describe("local @pulumi/authentik SDK", () => {
         assert.strictEqual(pkg.name, "@pulumi/authentik");
         assert.deepStrictEqual(
             { ...pkg.pulumi, parameterization: { ...pkg.pulumi.parameterization, value: undefined } },
-            { resource: true, name: "terraform-provider", version: "0.14.0", parameterization: { name: "authentik", version: "2026.5.1", value: undefined } },
+            { resource: true, name: "terraform-provider", version: "0.14.0", parameterization: { name: "authentik", version: VERSION, value: undefined } },
         );
         assert.strictEqual(Buffer.from(pkg.pulumi.parameterization.value, "base64").toString("utf8"), PARAMETER);
         assert.strictEqual(pkg.scripts.postinstall, undefined, "no install script");
@@ -46,7 +48,7 @@ describe("local @pulumi/authentik SDK", () => {
             baseProviderName: "terraform-provider",
             baseProviderVersion: "0.14.0",
             name: "authentik",
-            version: "2026.5.1",
+            version: VERSION,
             parameter: PARAMETER,
         });
         const p = h.one("authentik:index/providerOauth2:ProviderOauth2");

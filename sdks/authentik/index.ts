@@ -1,6 +1,6 @@
 // The local subset of the @pulumi/authentik SDK (see README.md). Same module layout, type tokens
 // and property names as the SDK that `pulumi package add terraform-provider goauthentik/authentik
-// 2026.5.1` generates.
+// 2026.5.0` generates.
 export * from "./application";
 export * from "./getCertificateKeyPair";
 export * from "./getFlow";

@@ -1,17 +1,31 @@
 // Shared helpers of the parameterized SDK, with the surface of the code `pulumi package add
-// terraform-provider goauthentik/authentik 2026.5.1` generates.
+// terraform-provider goauthentik/authentik <version>` generates.
 import * as runtime from "@pulumi/pulumi/runtime";
 import * as pulumi from "@pulumi/pulumi";
 
+/** The `pulumi` block of this SDK's package.json (what `pulumi package add` writes there). */
+interface PulumiPackageBlock {
+    name: string;
+    version: string;
+    parameterization: { name: string; version: string; value: string };
+}
+
+// package.json is the one place the Terraform provider's release is written: its `pulumi` block
+// names the base plugin and the parameterization (the version and the base64 parameter the
+// terraform-provider plugin decodes), and the registration below takes them from there. This file
+// runs as bin/utilities.js, next to ../package.json (in the repository and in the packed tarball).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const pulumiBlock = (require("../package.json") as { pulumi: PulumiPackageBlock }).pulumi;
+
 /** The parameterization this SDK registers: the Terraform provider it wraps. */
 export const packageParameterization = {
-    baseProviderName: "terraform-provider",
-    baseProviderVersion: "0.14.0",
+    baseProviderName: pulumiBlock.name,
+    baseProviderVersion: pulumiBlock.version,
     baseProviderDownloadUrl: "",
-    packageName: "authentik",
-    packageVersion: "2026.5.1",
-    // base64 of {"remote":{"url":"registry.opentofu.org/goauthentik/authentik","version":"2026.5.1"}}
-    base64Parameter: "eyJyZW1vdGUiOnsidXJsIjoicmVnaXN0cnkub3BlbnRvZnUub3JnL2dvYXV0aGVudGlrL2F1dGhlbnRpayIsInZlcnNpb24iOiIyMDI2LjUuMSJ9fQ==",
+    packageName: pulumiBlock.parameterization.name,
+    packageVersion: pulumiBlock.parameterization.version,
+    // base64 of {"remote":{"url":"registry.opentofu.org/goauthentik/authentik","version":"<packageVersion>"}}
+    base64Parameter: pulumiBlock.parameterization.value,
 };
 
 export function getEnv(...vars: string[]): string | undefined {
