@@ -18,7 +18,9 @@
 // off; the user's `kube-apiserver-arg` values are applied to them with K3s's GetArgs
 // (tests/k3s-config). Left out because no node or aggregated API runs here: the kubelet client
 // certificates, the front-proxy (requestheader) CA and the egress selector; and advertise-port,
-// a flag of K3s's own kube-apiserver fork (upstream kube-apiserver has no such flag).
+// a flag of K3s's own kube-apiserver fork (upstream kube-apiserver has no such flag). Added, as
+// envtest does: --endpoint-reconciler-type=none (Kubernetes 1.37 refuses the loopback advertise
+// address with the default reconciler). The version is K8S_VERSION (1.34.4 and 1.37.2 in CI).
 // No kube-controller-manager runs either, so the harness does the one thing of it that RBAC needs:
 // the clusterrole-aggregation controller's work (aggregateClusterRoles), without which the
 // built-in `view`, `edit` and `admin` roles have no rules.
@@ -36,8 +38,24 @@ import { freePort } from "../ssh/sshd";
 
 export { freePort };
 
-/** The Kubernetes version setup.sh builds (keep in step with its K8S_VERSION). */
-export const K8S_VERSION = "1.34.4";
+/**
+ * The Kubernetes versions the tier runs on (`.ci/run` runs it once per version; setup.sh builds
+ * each): the oldest the README promises structured mode `v1` for that the Go module proxy serves,
+ * and the newest the proxy serves.
+ */
+export const K8S_VERSIONS = ["1.34.4", "1.37.2"] as const;
+
+/** The version a run uses: `K8S_VERSION` (as for setup.sh), default the oldest of K8S_VERSIONS. */
+export function k8sVersionOf(env: NodeJS.ProcessEnv): string {
+    const version = env.K8S_VERSION?.trim().replace(/^v/, "") || K8S_VERSIONS[0];
+    if (!/^1\.\d+\.\d+$/.test(version)) {
+        throw new Error(`K8S_VERSION ${JSON.stringify(env.K8S_VERSION)} is not a Kubernetes release such as ${K8S_VERSIONS.join(" or ")}; unset it for ${K8S_VERSIONS[0]}.`);
+    }
+    return version;
+}
+
+/** The Kubernetes version of this run (setup.sh builds it with the same K8S_VERSION). */
+export const K8S_VERSION = k8sVersionOf(process.env);
 
 /** Where setup.sh caches the kube-apiserver binary. */
 export function kubeApiserverPath(): string {
@@ -54,7 +72,8 @@ export function binaries(): { kubeApiserver: string; etcd: string; kubectl: stri
     const kubectl = process.env.KUBECTL ?? (fs.existsSync(cachedKubectl) ? cachedKubectl : onPath("kubectl", process.env.PATH));
     const missing: string[] = [];
     if (!fs.existsSync(kubeApiserver)) {
-        missing.push(`kube-apiserver v${K8S_VERSION} is not at ${kubeApiserver}: run "bash tests/apiserver/setup.sh" (builds it from the Go module proxy, 15-25 min the first time)`);
+        const setup = `${K8S_VERSION === K8S_VERSIONS[0] ? "" : `K8S_VERSION=${K8S_VERSION} `}bash tests/apiserver/setup.sh`;
+        missing.push(`kube-apiserver v${K8S_VERSION} is not at ${kubeApiserver}: run "${setup}" (builds it from the Go module proxy, 15-25 min the first time)`);
     }
     if (!etcd) {
         missing.push('etcd is not on PATH: run "bash tests/apiserver/setup.sh" (installs Debian\'s etcd-server) or set ETCD');
@@ -237,6 +256,10 @@ export class ApiServer {
             "service-cluster-ip-range": "10.43.0.0/16",
             "service-node-port-range": "30000-32767",
             "advertise-address": "127.0.0.1",
+            // Not a K3s arg: envtest's. No node or Service network exists here, and from 1.37 the
+            // default (lease) endpoint reconciler refuses a loopback advertise address ("may not
+            // be in the loopback range"); "none" keeps the kubernetes Service's endpoints unmanaged.
+            "endpoint-reconciler-type": "none",
             "secure-port": String(this.port),
             "bind-address": "127.0.0.1",
             "tls-cert-file": this.serving.certFile,
