@@ -13,6 +13,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { getPulumiComponents } from "@pulumi/pulumi/provider/experimental/provider";
+import { FakeEngine, startFakeEngine } from "./fake-engine";
 import { childEnv, LockFile, Manifest, npmRegistry, providerLock, readJson, ROOT, run } from "./npm";
 import { COMPONENTS, PROVIDER_DIR, schemaOf } from "./schema";
 
@@ -45,14 +46,33 @@ function copyAsClone(dest: string): void {
     }
 }
 
-/** Starts the plugin as pulumi-language-nodejs's RunPlugin does: `node <run-plugin> <plugin dir>`. */
-async function startPluginHost(pluginDir: string): Promise<{ child: ChildProcess; port: number; output: () => string }> {
-    const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [pluginDir] }));
-    const child = spawn(process.execPath, [path.join(pulumiDir, "cmd", "run-plugin"), pluginDir], {
+/** The probe the plugin host loads first (NODE_OPTIONS): on SIGUSR2 it writes the modules it loaded. */
+const PROBE = `process.on("SIGUSR2", () => require("fs").writeFileSync(process.env.HEADLAMP_SSO_PROBE_OUT, JSON.stringify(Object.keys(require.cache))));`;
+
+interface PluginHost {
+    child: ChildProcess;
+    port: number;
+    output: () => string;
+    /** The folders of every @pulumi/pulumi the host process has loaded so far (real paths). */
+    loadedPulumis: () => Promise<string[]>;
+}
+
+/**
+ * Starts the plugin as pulumi-language-nodejs's RunPlugin does: `node <run-plugin> <plugin dir>
+ * [<engine address>]`, with run-plugin located from the plugin folder (locateModule: Node's
+ * resolution of `@pulumi/pulumi/cmd/run-plugin` from the program directory).
+ */
+async function startPluginHost(pluginDir: string, engineAddress?: string): Promise<PluginHost> {
+    const runPlugin = require.resolve("@pulumi/pulumi/cmd/run-plugin", { paths: [pluginDir] });
+    const probeDir = fs.mkdtempSync(path.join(os.tmpdir(), "headlamp-sso-probe-"));
+    fs.writeFileSync(path.join(probeDir, "probe.js"), PROBE);
+    const probeOut = path.join(probeDir, "loaded.json");
+    const child = spawn(process.execPath, [runPlugin, pluginDir, ...(engineAddress ? [engineAddress] : [])], {
         cwd: pluginDir,
-        env: childEnv(),
+        env: { ...childEnv(), NODE_OPTIONS: `--require ${path.join(probeDir, "probe.js")}`, HEADLAMP_SSO_PROBE_OUT: probeOut },
         stdio: ["ignore", "pipe", "pipe"],
     });
+    child.on("exit", () => fs.rmSync(probeDir, { recursive: true, force: true }));
     let stdout = "";
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
@@ -67,18 +87,92 @@ async function startPluginHost(pluginDir: string): Promise<{ child: ChildProcess
         });
         child.on("exit", (code) => reject(new Error(`the plugin host exited (${code}) before it served:\n${output()}`)));
     });
-    return { child, port, output };
+    const loadedPulumis = async () => {
+        fs.rmSync(probeOut, { force: true });
+        child.kill("SIGUSR2");
+        for (let i = 0; i < 100 && !fs.existsSync(probeOut); i++) {
+            await new Promise((r) => setTimeout(r, 50));
+        }
+        const modules = JSON.parse(fs.readFileSync(probeOut, "utf8")) as string[];
+        return [...new Set(modules.map((m) => /^(.*\/node_modules\/@pulumi\/pulumi)\//.exec(m)?.[1]).filter((d): d is string => d !== undefined))];
+    };
+    return { child, port, output, loadedPulumis };
+}
+
+/** The plugin's own grpc client and protobuf stubs (of the @pulumi/pulumi it resolves), loaded by path. */
+function pluginProtos(pluginDir: string): { grpc: any; provrpc: any; provpb: any; structpb: any } {
+    const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [pluginDir] }));
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    return {
+        grpc: require(require.resolve("@grpc/grpc-js", { paths: [pulumiDir] })),
+        provrpc: require(path.join(pulumiDir, "proto", "provider_grpc_pb.js")),
+        provpb: require(path.join(pulumiDir, "proto", "provider_pb.js")),
+        structpb: require(require.resolve("google-protobuf/google/protobuf/struct_pb", { paths: [pulumiDir] })),
+    };
+    /* eslint-enable @typescript-eslint/no-require-imports */
+}
+
+/** A test SSH key's shape (the component checks the PEM header; nothing connects in a preview). */
+const SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
+
+/**
+ * Constructs K3sOidcApiServer through the plugin host as the engine does for another language's
+ * program (ResourceProvider.Construct with the monitor's address, a preview), against the stand-in
+ * engine. Returns the component's URN, what the engine saw and which @pulumi/pulumi copies the host
+ * had loaded by then.
+ */
+async function constructThroughHost(pluginDir: string): Promise<{ urn: string; engine: FakeEngine; pulumis: string[] }> {
+    const engine = await startFakeEngine();
+    const host = await startPluginHost(pluginDir, engine.address);
+    const { grpc, provrpc, provpb, structpb } = pluginProtos(pluginDir);
+    const client = new provrpc.ResourceProviderClient(`127.0.0.1:${host.port}`, grpc.credentials.createInsecure());
+    try {
+        const req = new provpb.ConstructRequest();
+        req.setProject("consumer");
+        req.setStack("dev");
+        req.setDryrun(true);
+        req.setParallel(4);
+        req.setMonitorendpoint(engine.address);
+        req.setType("headlamp-sso:index:K3sOidcApiServer");
+        req.setName("k3s");
+        req.setInputs(structpb.Struct.fromJavaScript({
+            servers: [{ host: "k3s-1.example.lan", privateKey: SSH_KEY }],
+            issuerUrl: "https://auth.example.com/application/o/headlamp/",
+            clientId: "headlamp",
+        }));
+        const urn = await new Promise<string>((resolve, reject) =>
+            client.construct(req, (err: Error | null, resp: { getUrn(): string }) => (err ? reject(err) : resolve(resp.getUrn()))));
+        return { urn, engine, pulumis: await host.loadedPulumis() };
+    } catch (e) {
+        throw new Error(`Construct failed: ${(e as Error).message}\nengine log:\n${engine.logs.join("\n")}\n${host.output()}`);
+    } finally {
+        client.close();
+        host.child.kill();
+        await engine.stop();
+    }
+}
+
+/** What a successful Construct of K3sOidcApiServer "k3s" registered. */
+function assertConstructed(result: { urn: string; engine: FakeEngine; pulumis: string[] }, pluginDir: string): void {
+    const component = "urn:pulumi:dev::consumer::headlamp-sso:index:K3sOidcApiServer::k3s";
+    assert.strictEqual(result.urn, component);
+    const registered = result.engine.registrations.map((r) => `${r.type} ${r.name} parent=${r.parent}`);
+    assert.deepStrictEqual(registered, [
+        "headlamp-sso:index:K3sOidcApiServer k3s parent=",
+        `command:remote:Command k3s-k3s-1.example.lan parent=${component}`,
+    ]);
+    assert.ok(result.engine.outputs.has(component), "the component registered its outputs");
+    // One @pulumi/pulumi: the one Node resolves from the plugin folder (the host's) is the one the
+    // components resolve from ../components, and it is the only one the host process loaded.
+    const fromHost = fs.realpathSync(path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [pluginDir] })));
+    const fromComponents = fs.realpathSync(path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [path.join(pluginDir, "..", "components")] })));
+    assert.strictEqual(fromHost, fromComponents, "the plugin host and the components resolve different copies of @pulumi/pulumi");
+    assert.deepStrictEqual(result.pulumis.map((d) => fs.realpathSync(d)), [fromHost], `the plugin host loaded ${result.pulumis.length} copies of @pulumi/pulumi`);
 }
 
 /** GetSchema over gRPC, with the grpc client and protobuf stubs of the plugin's own @pulumi/pulumi. */
 async function getSchemaOverGrpc(pluginDir: string, port: number): Promise<unknown> {
-    const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json", { paths: [pluginDir] }));
-    // The plugin's own copies, loaded by path (they are not dependencies of this repository).
-    /* eslint-disable @typescript-eslint/no-require-imports */
-    const grpc = require(require.resolve("@grpc/grpc-js", { paths: [pulumiDir] }));
-    const provrpc = require(path.join(pulumiDir, "proto", "provider_grpc_pb.js"));
-    const provpb = require(path.join(pulumiDir, "proto", "provider_pb.js"));
-    /* eslint-enable @typescript-eslint/no-require-imports */
+    const { grpc, provrpc, provpb } = pluginProtos(pluginDir);
     const client = new provrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
     try {
         const request = new provpb.GetSchemaRequest();
@@ -183,6 +277,49 @@ describe("package: the component package folder for the Pulumi CLI (provider/)",
         assert.deepStrictEqual(await servedSchema(PROVIDER_DIR), expectedSchema());
     });
 
+    describe("as a local path, installed as the Pulumi CLI does it: `npm ci` ran at the root, then the CLI's `npm install` in provider/", function () {
+        let tmp: string;
+        let copy: string;
+        let installed: string;
+
+        before(function () {
+            tmp = fs.mkdtempSync(path.join(os.tmpdir(), "headlamp-sso-checkout-"));
+            copy = path.join(tmp, "repo");
+            copyAsClone(copy);
+            // What `npm ci` at the root leaves: this repository's own node_modules (the tree `npm ci`
+            // installed for this run, hard-linked) and the compiled Authentik SDK (its prepare).
+            for (const dir of ["node_modules", path.join("sdks", "authentik", "bin")]) {
+                try {
+                    run("cp", ["-al", path.join(ROOT, dir), path.join(copy, dir)], ROOT, 120_000);
+                } catch {
+                    run("cp", ["-a", path.join(ROOT, dir), path.join(copy, dir)], ROOT, 120_000);
+                }
+            }
+            fs.writeFileSync(path.join(copy, "provider", "package-lock.json"), JSON.stringify(providerLock(npmRegistry()), null, 2));
+            // `pulumi package add <path>/provider` (and `package get-schema`) run `npm install` there.
+            installed = run("npm", ["install", "--offline", "--no-audit", "--no-fund"], path.join(copy, "provider"), 240_000);
+        });
+
+        after(function () {
+            if (tmp) {
+                fs.rmSync(tmp, { recursive: true, force: true });
+            }
+        });
+
+        it("the install leaves one node_modules: the root's serves the plugin host and the components", function () {
+            assert.match(installed, /serves the plugin and the components/);
+            assert.ok(!fs.existsSync(path.join(copy, "provider", "node_modules")), "provider/node_modules is left beside the root's: two copies of @pulumi/pulumi");
+            assert.ok(fs.lstatSync(path.join(copy, "node_modules")).isDirectory(), "the root's node_modules is untouched");
+            assert.ok(fs.existsSync(path.join(copy, "node_modules", "mocha", "package.json")), "the root's dev dependencies are untouched");
+        });
+
+        it("a component constructed through the plugin host registers (one @pulumi/pulumi, the root's)", async function () {
+            const result = await constructThroughHost(path.join(copy, "provider"));
+            assertConstructed(result, path.join(copy, "provider"));
+            assert.strictEqual(fs.realpathSync(result.pulumis[0]), fs.realpathSync(path.join(copy, "node_modules", "@pulumi", "pulumi")));
+        });
+    });
+
     describe("installed as the Pulumi CLI installs a git source: a fresh copy, npm install in provider/ only", function () {
         let tmp: string;
         let copy: string;
@@ -213,6 +350,12 @@ describe("package: the component package folder for the Pulumi CLI (provider/)",
 
         it("the plugin host serves the same schema as the analyzer builds from the repository", async function () {
             assert.deepStrictEqual(await servedSchema(path.join(copy, "provider")), expectedSchema());
+        });
+
+        it("a component constructed through the plugin host registers (one @pulumi/pulumi, provider/'s)", async function () {
+            const result = await constructThroughHost(path.join(copy, "provider"));
+            assertConstructed(result, path.join(copy, "provider"));
+            assert.strictEqual(fs.realpathSync(result.pulumis[0]), fs.realpathSync(path.join(copy, "provider", "node_modules", "@pulumi", "pulumi")));
         });
     });
 });
