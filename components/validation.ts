@@ -310,3 +310,93 @@ export function knownList<T>(value: pulumi.Input<pulumi.Input<T>[]> | undefined)
     }
     return list.map((item) => known(item));
 }
+
+/**
+ * Kubernetes reserves names starting with `system:` for its own users and groups
+ * (`system:masters` may do anything, `system:authenticated` is every authenticated identity,
+ * `system:kube-controller-manager` and the like hold the control plane's RBAC).
+ */
+export const SYSTEM_NAME_PREFIX = "system:";
+
+/**
+ * True when a prefix put in front of an identity name could make it a `system:` name: the prefix
+ * starts with `system:`, or is itself a start of `system:` (`""`, `"s"`, `"sys"`: a group named
+ * `tem:masters` after `"sys"` is `system:masters`).
+ */
+export function prefixReachesSystem(prefix: string): boolean {
+    return SYSTEM_NAME_PREFIX.startsWith(prefix) || prefix.startsWith(SYSTEM_NAME_PREFIX);
+}
+
+/** A prefix as kube-apiserver applies it: `-` means none. */
+function effectiveOidcPrefix(prefix: string): string {
+    return prefix === "-" ? "" : prefix;
+}
+
+/**
+ * The groups prefix of the API server (and of the RBAC that must match it). It must be set and
+ * must not lead into `system:`: Authentik group names are not Kubernetes-safe (whoever may create
+ * a group, or a federated source that syncs groups, picks the name), and without a prefix an
+ * Authentik group named `system:masters` is Kubernetes's `system:masters`, with every right on the
+ * cluster (checked on a real kube-apiserver by the kube-apiserver tier).
+ */
+export function checkGroupsPrefix(problems: Problems, field: string, value: string | undefined): void {
+    if (value === undefined) {
+        return;
+    }
+    if (effectiveOidcPrefix(value) === "") {
+        problems.add(
+            field,
+            `${show(value)} turns the groups prefix off: Authentik group names are not Kubernetes-safe, and an Authentik group named "system:masters" would then be Kubernetes's system:masters group, which may do anything on the cluster; keep a prefix such as "oidc:" (the default) and bind groups with it.`,
+        );
+    } else if (prefixReachesSystem(value)) {
+        problems.add(
+            field,
+            `${show(value)} starts with "system:" or is a start of it, so an Authentik group name would complete it to a Kubernetes built-in group (e.g. "system:masters", which may do anything); use a prefix such as "oidc:" (the default).`,
+        );
+    }
+}
+
+/**
+ * The username prefix of the API server. Empty (or `-`) is safe only while the username claim is
+ * `email` (an email address cannot start with `system:`; kube-apiserver also refuses an `email`
+ * claim unless `email_verified` is true or absent). With `preferred_username`, `sub` or any other
+ * claim, an Authentik user named `system:kube-controller-manager` would be that built-in identity
+ * and hold its RBAC. `usernameClaim` undefined means unknown (an Output): only the prefix itself is
+ * checked then.
+ */
+export function checkUsernamePrefix(problems: Problems, field: string, value: string | undefined, usernameClaim: string | undefined, claimField: string): void {
+    if (value === undefined) {
+        return;
+    }
+    const prefix = effectiveOidcPrefix(value);
+    if (prefix === "") {
+        if (usernameClaim !== undefined && usernameClaim !== "email") {
+            problems.add(
+                field,
+                `${show(value)} (no prefix) is only safe with the username claim "email", and ${claimField} is ${show(usernameClaim)}: an Authentik user whose ${usernameClaim} is "system:kube-controller-manager" (or any "system:" name) would be that Kubernetes built-in identity, with its RBAC; set a prefix such as "oidc:" (users are then bound as "oidc:<name>") or use the username claim "email".`,
+            );
+        }
+    } else if (prefixReachesSystem(prefix)) {
+        problems.add(
+            field,
+            `${show(value)} starts with "system:" or is a start of it, so a user name would complete it to a Kubernetes built-in identity (e.g. "system:kube-controller-manager"); use a prefix such as "oidc:", or none with the username claim "email".`,
+        );
+    }
+}
+
+/**
+ * A user or group an RBAC binding is made for (`admins`/`viewers`). A `system:` name is a
+ * Kubernetes built-in identity, which no component should bind: without a prefix it grants the
+ * role to that built-in (`system:authenticated` is every authenticated identity, service accounts
+ * included), and with one it names an Authentik user or group that is hardly what was meant.
+ */
+export function checkNotSystemName(problems: Problems, field: string, value: string | undefined, kind: "user" | "group"): void {
+    if (value === undefined || !value.startsWith(SYSTEM_NAME_PREFIX)) {
+        return;
+    }
+    const example = kind === "group" ? '"k8s-admins"' : '"alice@example.com"';
+    problems.add(
+        field,
+        `${show(value)} is a Kubernetes built-in ${kind} name ("system:" is reserved): binding it would hand the role to Kubernetes's own identities (system:authenticated is every authenticated user and service account), not to an Authentik ${kind}; give the Authentik ${kind}'s name, e.g. ${example} (the prefix is added for you).`,
+    );
+}

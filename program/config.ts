@@ -5,6 +5,7 @@ import { isIPv6 } from "net";
 import * as pulumi from "@pulumi/pulumi";
 import { AUTHENTIK_DEFAULTS } from "../components/authentik/settings";
 import { K3sAuthConfigApiVersion, K3sDistribution, K3sOidcMode } from "../components/k3s/settings";
+import { checkGroupsPrefix, checkNotSystemName, checkUsernamePrefix } from "../components/validation";
 import { Problems, checkCertificateBundle, checkCertificatePem, checkDnsName, checkEnum, checkHttpsBaseUrl, checkHttpsUrl, checkK8sName, checkNoWhitespace, checkSlug, show } from "../components/validation";
 
 /** The Pulumi project name, which namespaces the project's own config keys. */
@@ -325,6 +326,7 @@ export function readSettings(): StackSettings {
     for (const [key, value] of Object.entries(claims)) {
         checkNoWhitespace(problems, fullKey(key), value);
     }
+    checkIdentityMapping(problems, claims);
     const apiServerUrlDefault = servers[0] ? `https://${servers[0].host.includes(":") ? `[${servers[0].host}]` : servers[0].host}:6443` : "https://127.0.0.1:6443";
 
     // Headlamp.
@@ -393,6 +395,31 @@ export function readSettings(): StackSettings {
         },
         warnings,
     };
+    checkRbacSubjects(problems, settings.headlamp);
     problems.throwIfAny(`The config of stack "${stack}"`);
     return settings;
+}
+
+/**
+ * No Authentik user or group may become a Kubernetes `system:` identity (components/validation.ts
+ * says why): a groups prefix is required (an explicit `""` too is refused, not defaulted), an
+ * empty username prefix only with the `email` claim.
+ */
+function checkIdentityMapping(problems: Problems, claims: { usernameClaim: string; usernamePrefix: string; groupsPrefix: string }): void {
+    checkUsernamePrefix(problems, fullKey("usernamePrefix"), claims.usernamePrefix, claims.usernameClaim, fullKey("usernameClaim"));
+    const written = pulumi.runtime.getConfig(fullKey("groupsPrefix"));
+    checkGroupsPrefix(problems, fullKey("groupsPrefix"), written === "" ? "" : claims.groupsPrefix);
+}
+
+/** `system:` names in the RBAC lists are refused, naming the config key. */
+function checkRbacSubjects(problems: Problems, h: StackSettings["headlamp"]): void {
+    const lists: [string, string[], "user" | "group"][] = [
+        ["adminUsers", h.adminUsers, "user"],
+        ["adminGroups", h.adminGroups, "group"],
+        ["viewerUsers", h.viewerUsers, "user"],
+        ["viewerGroups", h.viewerGroups, "group"],
+    ];
+    for (const [key, names, kind] of lists) {
+        names.forEach((name, i) => checkNotSystemName(problems, `${fullKey(key)}[${i}]`, name, kind));
+    }
 }

@@ -15,6 +15,7 @@ import {
     knownList,
     show,
 } from "../validation";
+import { checkGroupsPrefix, checkNotSystemName, checkUsernamePrefix } from "../validation";
 
 /** Defaults of HeadlampRelease, in one place for the code, the docs and the tests. */
 export const HEADLAMP_DEFAULTS = {
@@ -223,6 +224,7 @@ function checkNames(problems: Problems, field: string, value: unknown, what: str
             return;
         }
         checkNonEmpty(problems, `${field}[${i}]`, name, `give the ${what}'s name as the API server sees it, or remove the entry`);
+        checkNotSystemName(problems, `${field}[${i}]`, name, what === "group" ? "group" : "user");
     });
 }
 
@@ -329,6 +331,10 @@ export function validateHeadlampArgs(args: HeadlampArgsToCheck | undefined): Pro
     for (const field of ["usernamePrefix", "groupsPrefix"] as const) {
         checkNoWhitespace(problems, field, checkString(problems, field, args[field], 'e.g. "oidc:"'));
     }
+    // No Authentik user or group may become a Kubernetes "system:" identity (validation.ts). The
+    // username claim is the API server's business (K3sOidcApiServer checks it with the prefix).
+    checkUsernamePrefix(problems, "usernamePrefix", typeof known(args.usernamePrefix) === "string" ? known(args.usernamePrefix as string) : undefined, undefined, "usernameClaim");
+    checkGroupsPrefix(problems, "groupsPrefix", typeof known(args.groupsPrefix) === "string" ? known(args.groupsPrefix as string) : undefined);
 
     if (args.resources !== undefined && args.resources !== null && !isPlainObject(args.resources) && known(args.resources) !== undefined) {
         problems.add("resources", 'must be an object like {requests: {cpu: "100m", memory: "128Mi"}, limits: {...}}.');

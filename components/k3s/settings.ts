@@ -13,6 +13,7 @@ import {
     known,
     show,
 } from "../validation";
+import { checkGroupsPrefix, checkUsernamePrefix } from "../validation";
 
 /** How the API server is told to trust the issuer. */
 export const K3sOidcMode = {
@@ -296,6 +297,11 @@ export function validateK3sArgs(name: string, args: K3sArgsToCheck | undefined):
     checkInteger(problems, "readyTimeoutSeconds", args.readyTimeoutSeconds, 1, 3600);
     checkInteger(problems, "readyPollSeconds", args.readyPollSeconds, 1, 60);
     checkInteger(problems, "lockTimeoutSeconds", args.lockTimeoutSeconds, 1, 7200);
+    // No Authentik user or group may become a Kubernetes "system:" identity (validation.ts).
+    const usernameClaim = isSet(args.usernameClaim) ? plainString(args.usernameClaim) : K3S_OIDC_DEFAULTS.usernameClaim;
+    const usernamePrefix = isSet(args.usernamePrefix) ? plainString(args.usernamePrefix) : K3S_OIDC_DEFAULTS.usernamePrefix;
+    checkUsernamePrefix(problems, "usernamePrefix", usernamePrefix, usernameClaim, "usernameClaim");
+    checkGroupsPrefix(problems, "groupsPrefix", plainString(args.groupsPrefix));
     return problems;
 }
 
