@@ -128,6 +128,7 @@ describe("the program (index.ts) under mocks", function () {
                 [T.secret]: 1,
                 [T.crb]: 2,
                 [T.release]: 1,
+                "random:index/randomId:RandomId": 1,
             });
         });
 

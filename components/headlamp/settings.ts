@@ -38,8 +38,15 @@ export const HEADLAMP_DEFAULTS = {
 
 /** The chart's name in its repository. */
 export const CHART_NAME = "headlamp";
-/** The pod annotation whose value changes whenever the OIDC Secret's data changes. */
+/**
+ * The pod annotation whose value changes whenever the OIDC Secret's data changes, so Helm rolls
+ * the pod. Its value is random (see {@link restartTriggerKeepers}), not a hash of the data: the
+ * data is public except the client secret, so a plain hash in a pod annotation (which the `view`
+ * role can read) would let anyone test guesses of the client secret offline.
+ */
 export const CHECKSUM_ANNOTATION = "checksum/oidc-secret";
+/** Bytes of the random restart trigger (hex in the annotation): as unique as a type-4 UUID. */
+export const RESTART_TRIGGER_BYTES = 16;
 /**
  * How Headlamp's pod gets the issuer's private CA. Headlamp reads config key `oidc-ca-file` from
  * env `HEADLAMP_CONFIG_OIDC_CA_FILE` (backend/pkg/config/config.go: `OidcCAFile` tagged
@@ -466,13 +473,27 @@ export function renderSecretData(oidc: OidcSettings): Record<string, string> {
 }
 
 /**
- * sha256 (hex) over every key and value of the Secret's data, in key order. A one-way hash of a
- * high-entropy client secret plus the other values reveals nothing usable, and it changes whenever
- * any value changes, so it can go into a pod annotation to restart Headlamp.
+ * sha256 (hex) over every key and value of a map, in key order; it changes whenever any value
+ * changes. Over the OIDC Secret's data it is a secret (a guessable client secret can be tested
+ * against it offline): it only goes into the restart trigger's secret keepers, never into a pod
+ * annotation. The issuer CA's annotation uses it over public data.
  */
 export function checksumOf(data: Record<string, string>): string {
     const canonical = JSON.stringify(Object.keys(data).sort().map((k) => [k, data[k]]));
     return createHash("sha256").update(canonical, "utf8").digest("hex");
+}
+
+/**
+ * The keepers of the random restart trigger (a `random.RandomId` whose hex is the
+ * {@link CHECKSUM_ANNOTATION}): the Secret data's sha256. The random provider replaces the value
+ * whenever the keepers change (terraform-provider-random: "Arbitrary map of values that, when
+ * changed, will trigger recreation of resource"), so the annotation changes exactly when the data
+ * does, while the value itself is independent of the data. The keepers carry the client secret's
+ * hash, so the component passes them as a secret (encrypted in the state) and they never reach
+ * the cluster.
+ */
+export function restartTriggerKeepers(data: Record<string, string>): Record<string, string> {
+    return { oidcSecretSha256: checksumOf(data) };
 }
 
 /** Everything `renderValues` needs, resolved. */
