@@ -6,7 +6,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { HeadlampRelease, K3sOidcApiServer, K3sOidcApiServerArgs } from "../components";
 import { validateHeadlampArgs, HeadlampArgsToCheck } from "../components/headlamp/settings";
 import { validateK3sArgs } from "../components/k3s/settings";
-import { Problems, prefixReachesSystem } from "../components/validation";
+import { Problems, checkHttpsBaseUrl, checkHttpsUrl, checkRedirectUri, prefixReachesSystem, withoutUserinfo } from "../components/validation";
+import { issuerUrlFor, validateAuthentikArgs } from "../components/authentik/settings";
 import { readSettings } from "../program/config";
 import { MockHarness, errorOf } from "./harness";
 import { stackConfig, withoutAuthentikEnv } from "./stack-config";
@@ -134,6 +135,76 @@ describe("security (issue 21)", () => {
             const m = await programError({ adminGroups: ["system:masters"], viewerUsers: ["system:anonymous"] });
             assert.match(m, /headlamp-sso:adminGroups\[0\]: "system:masters" is a Kubernetes built-in group name/);
             assert.match(m, /headlamp-sso:viewerUsers\[0\]: "system:anonymous" is a Kubernetes built-in user name/);
+        });
+    });
+
+    describe("5. URLs that pass the parser but make an unusable issuer", () => {
+        const check = (fn: (p: Problems) => void) => {
+            const p = new Problems();
+            fn(p);
+            return p.list.map((x) => x.message);
+        };
+
+        it("an empty \"?\" or \"#\" is refused in base URLs, issuer-style URLs and redirect URIs (the parser reports neither)", () => {
+            for (const value of ["https://auth.example.com?", "https://auth.example.com#", "https://auth.example.com/?", "https://auth.example.com/#"]) {
+                assert.strictEqual(new URL(value).search + new URL(value).hash, "", "the WHATWG parser sees nothing");
+                const m = check((p) => checkHttpsBaseUrl(p, "authentikUrl", value, "https://auth.example.com"));
+                assert.strictEqual(m.length, 1, `${value}: ${m.join("; ")}`);
+                assert.match(m[0], /must be a base URL without a path, query or fragment; use "https:\/\/auth\.example\.com" \(even an empty "\?" or "#" counts: Kubernetes would see one in the issuer\)/);
+            }
+            for (const value of [`${ISSUER}?`, `${ISSUER}#`]) {
+                assert.match(check((p) => checkHttpsUrl(p, "issuerUrl", value, ISSUER)).join(), /must not have a query or fragment/, value);
+            }
+            assert.match(check((p) => checkRedirectUri(p, "redirectUris[0]", "https://headlamp.example.com/oidc-callback#")).join(), /must not have a fragment \(RFC 6749\), not even an empty "#"/);
+            // ...so the issuer is never built from such text: AuthentikOidcApp refuses it first.
+            assert.match(validateAuthentikArgs({ authentikUrl: "https://auth.example.com?", slug: "headlamp", redirectUris: ["https://h.example.com/oidc-callback"] }).format("x"), /authentikUrl: "https:\/\/auth\.example\.com\?" must be a base URL without a path, query or fragment/);
+        });
+
+        it("a non-ASCII host is refused with its punycode form; the issuer is built from the parsed, normalised origin", () => {
+            const m = check((p) => checkHttpsBaseUrl(p, "authentikUrl", "https://bücher.example", "https://auth.example.com"));
+            assert.deepStrictEqual(m, ['"https://bücher.example" has a non-ASCII host; tokens and browsers use its ASCII (punycode) form, so write "xn--bcher-kva.example", e.g. "https://xn--bcher-kva.example".']);
+            assert.match(check((p) => checkHttpsUrl(p, "issuerUrl", "https://bücher.example/application/o/h/", ISSUER)).join(), /write "xn--bcher-kva\.example", e\.g\. "https:\/\/xn--bcher-kva\.example\/application\/o\/h\/"/);
+            assert.match(check((p) => checkRedirectUri(p, "redirectUris[0]", "https://bücher.example/oidc-callback")).join(), /non-ASCII host; tokens and browsers use its ASCII \(punycode\) form, so write "xn--bcher-kva\.example"/);
+            assert.deepStrictEqual(check((p) => checkHttpsBaseUrl(p, "authentikUrl", "https://xn--bcher-kva.example", "x")), [], "the punycode form passes");
+            // Authentik builds iss from the request: lower-case host, no default port.
+            assert.strictEqual(issuerUrlFor("https://Auth.Example.COM:443", "headlamp"), "https://auth.example.com/application/o/headlamp/");
+            assert.strictEqual(issuerUrlFor("https://auth.example.com/", "headlamp"), "https://auth.example.com/application/o/headlamp/");
+            assert.strictEqual(issuerUrlFor("https://auth.example.com:8443", "headlamp"), "https://auth.example.com:8443/application/o/headlamp/");
+        });
+    });
+
+    describe("6. passwords inside URLs are never echoed", () => {
+        const PASSWORD = "hunter2";
+        it("withoutUserinfo drops user:password@, even when the text does not parse", () => {
+            assert.strictEqual(withoutUserinfo("http://admin:hunter2@auth.example.com"), "http://auth.example.com");
+            assert.strictEqual(withoutUserinfo("https://admin:hun@ter2@auth.example.com/x?y"), "https://auth.example.com/x?y");
+            assert.strictEqual(withoutUserinfo("https://admin:hunter2/x@auth.example.com/"), "https://auth.example.com/", "a password with a slash");
+            assert.strictEqual(withoutUserinfo("https://admin:hun?ter2@auth example.com"), "https://auth example.com", "unparsable, a password with ?");
+            assert.strictEqual(withoutUserinfo("https://auth.example.com/application/o/h/"), "https://auth.example.com/application/o/h/");
+        });
+
+        it("no validation message of any component or the program quotes the password", async () => {
+            const urls = [
+                `http://admin:${PASSWORD}@auth.example.com`,
+                `https://admin:${PASSWORD}@auth.example.com/path`,
+                `https://admin:${PASSWORD}@auth.example.com?`,
+                `https://admin:${PASSWORD}@auth.example.com/%zz`,
+                `https://admin:${PASSWORD}@bücher.example`,
+                `not a url admin:${PASSWORD}@auth.example.com`,
+                `https://admin:${PASSWORD}@auth.example.com/ with space`,
+            ];
+            for (const url of urls) {
+                const texts = [
+                    validateAuthentikArgs({ authentikUrl: url, slug: "h", redirectUris: [url], launchUrl: url, icon: url }).format("x"),
+                    validateK3sArgs("oidc", k3sArgs({ issuerUrl: url })).format("x"),
+                    validateHeadlampArgs(headlampArgs({ oidc: { clientId: "h", clientSecret: "s", issuerUrl: url, callbackUrl: url }, repositoryUrl: url })).format("x"),
+                    await programError({ "authentik:url": url, apiServerUrl: url }),
+                ];
+                for (const text of texts) {
+                    assert.ok(text.length > 0, `${url} is refused`);
+                    assert.ok(!text.includes(PASSWORD), `${url}: the password is quoted in\n${text}`);
+                }
+            }
         });
     });
 });

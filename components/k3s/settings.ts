@@ -13,7 +13,7 @@ import {
     known,
     show,
 } from "../validation";
-import { checkGroupsPrefix, checkUsernamePrefix } from "../validation";
+import { checkGroupsPrefix, checkUsernamePrefix, withoutUserinfo } from "../validation";
 
 /** How the API server is told to trust the issuer. */
 export const K3sOidcMode = {
@@ -230,7 +230,7 @@ export function validateK3sArgs(name: string, args: K3sArgsToCheck | undefined):
         problems.add("issuerUrl", 'is required; give the OIDC issuer, e.g. "https://auth.example.com/application/o/headlamp/" (AuthentikOidcApp.issuerUrl).');
     } else {
         const issuer = plainString(args.issuerUrl);
-        checkNoWhitespace(problems, "issuerUrl", issuer);
+        checkNoWhitespace(problems, "issuerUrl", issuer === undefined ? undefined : withoutUserinfo(issuer));
         checkHttpsUrl(problems, "issuerUrl", issuer, "https://auth.example.com/application/o/headlamp/");
     }
     if (!isSet(args.clientId)) {
