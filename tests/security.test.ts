@@ -207,4 +207,24 @@ describe("security (issue 21)", () => {
             }
         });
     });
+
+    describe("8. Headlamp's own OIDC env names in values", () => {
+        it("refuses every HEADLAMP_CONFIG_OIDC_* name in values.env, with the reason", () => {
+            const p = validateHeadlampArgs(headlampArgs({
+                values: {
+                    env: [
+                        { name: "HEADLAMP_CONFIG_OIDC_CLIENT_SECRET", value: "plain-secret" },
+                        { name: "HEADLAMP_CONFIG_OIDC_IDP_ISSUER_URL", value: "https://evil.example/" },
+                        { name: "HEADLAMP_CONFIG_OIDC_CLIENT_ID", value: "x" },
+                        { name: "HEADLAMP_CONFIG_BASE_URL", value: "/dash" },
+                        { name: "TZ", value: "UTC" },
+                    ],
+                },
+            }));
+            assert.deepStrictEqual(p.list.map((x) => x.field), ["values.env[0]", "values.env[1]", "values.env[2]"], p.format("x"));
+            assert.strictEqual(p.list[0].message, '"HEADLAMP_CONFIG_OIDC_CLIENT_SECRET" must not be set in values: Headlamp reads it as its own -oidc-client-secret setting, so it would put an OIDC secret into the Deployment as a plain env value or override the OIDC settings this component wires (issuer, client, callback); use the oidc arg.');
+            assert.match(p.list[1].message, /its own -oidc-idp-issuer-url setting/);
+            assert.ok(!p.format("x").includes("plain-secret"), "the value is never quoted");
+        });
+    });
 });

@@ -373,8 +373,9 @@ function at(values: Record<string, unknown>, path: string): unknown {
  * - `replicaCount` above 1 (or autoscaling): login state and refresh tokens live in one pod's memory;
  * - `clusterRoleBinding.create: true`: would bind Headlamp's service account to cluster-admin, so
  *   the dashboard could act beyond what each user's own token allows;
- * - anything under `config.oidc`, or `OIDC_*` entries in `env`: the client secret would land in Helm
- *   values or a plain env value (upstream issue #2022); use the `oidc` arg instead;
+ * - anything under `config.oidc`, or `OIDC_*` or `HEADLAMP_CONFIG_OIDC_*` entries in `env`: the
+ *   client secret would land in Helm values or a plain env value (upstream issue #2022), or another
+ *   issuer or client would be configured; use the `oidc` arg instead;
  * - the checksum pod annotation: it is what restarts Headlamp when the Secret changes.
  */
 export function checkUserValues(problems: Problems, values: Record<string, unknown>): void {
@@ -408,6 +409,8 @@ export function checkUserValues(problems: Problems, values: Record<string, unkno
             const name = isPlainObject(entry) ? known(entry.name as string | undefined) : undefined;
             if (typeof name === "string" && name.startsWith("OIDC_")) {
                 problems.add(`values.env[${i}]`, `${show(name)} must not be set in values (it would be a plain env value or override the Secret); use the oidc arg.`);
+            } else if (typeof name === "string" && name.startsWith(HEADLAMP_OIDC_ENV_PREFIX) && name !== ISSUER_CA.env) {
+                problems.add(`values.env[${i}]`, headlampOidcEnvProblem(name));
             }
         });
     }
@@ -415,6 +418,22 @@ export function checkUserValues(problems: Problems, values: Record<string, unkno
         problems.add(`values.podAnnotations["${CHECKSUM_ANNOTATION}"]`, "is set by this component (it restarts Headlamp when the OIDC Secret changes); remove it.");
     }
     checkIssuerCaValues(problems, values);
+}
+
+/**
+ * Headlamp reads its own config from env names `HEADLAMP_CONFIG_<KEY>` (backend/pkg/config:
+ * koanf's env provider with that prefix, the rest lower-cased with `_` -> `-`), so
+ * `HEADLAMP_CONFIG_OIDC_CLIENT_SECRET` is `-oidc-client-secret` and
+ * `HEADLAMP_CONFIG_OIDC_IDP_ISSUER_URL` is `-oidc-idp-issuer-url`. In `values.env` such a name is a
+ * plain env value in the Deployment (a client secret readable by whoever may read it) or another
+ * issuer, client or callback beside the ones this component wires. (`HEADLAMP_CONFIG_OIDC_CA_FILE`
+ * is this component's, from `oidc.issuerCaPem`, and has its own check.)
+ */
+export const HEADLAMP_OIDC_ENV_PREFIX = "HEADLAMP_CONFIG_OIDC_";
+
+function headlampOidcEnvProblem(name: string): string {
+    const flag = `-${name.slice("HEADLAMP_CONFIG_".length).toLowerCase().replace(/_/g, "-")}`;
+    return `${show(name)} must not be set in values: Headlamp reads it as its own ${flag} setting, so it would put an OIDC secret into the Deployment as a plain env value or override the OIDC settings this component wires (issuer, client, callback); use the oidc arg.`;
 }
 
 /**
