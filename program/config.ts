@@ -396,6 +396,10 @@ export function readSettings(): StackSettings {
         warnings,
     };
     checkRbacSubjects(problems, settings.headlamp);
+    const emailWarning = emailBindingWarning(settings);
+    if (emailWarning) {
+        warnings.push(emailWarning);
+    }
     problems.throwIfAny(`The config of stack "${stack}"`);
     return settings;
 }
@@ -409,6 +413,24 @@ function checkIdentityMapping(problems: Problems, claims: { usernameClaim: strin
     checkUsernamePrefix(problems, fullKey("usernamePrefix"), claims.usernamePrefix, claims.usernameClaim, fullKey("usernameClaim"));
     const written = pulumi.runtime.getConfig(fullKey("groupsPrefix"));
     checkGroupsPrefix(problems, fullKey("groupsPrefix"), written === "" ? "" : claims.groupsPrefix);
+}
+
+/**
+ * Logged when users are bound by email (adminUsers/viewerUsers with the username claim `email`)
+ * while every Authentik user may log in (accessGroups empty). The email mapping vouches
+ * `email_verified: True` for whatever the user's email field says, and Authentik does not require
+ * emails to be unique: an enrollment flow, a federated source, or the system setting "Allow users
+ * to change email" (`default_user_change_email`) lets a user present another user's address and
+ * so act as that Kubernetes user.
+ */
+export function emailBindingWarning(s: Pick<StackSettings, "authentik" | "apiServer" | "headlamp">): string | undefined {
+    const bound = [...s.headlamp.adminUsers, ...s.headlamp.viewerUsers];
+    if (bound.length === 0 || s.apiServer.usernameClaim !== "email" || s.authentik.accessGroups.length > 0) {
+        return undefined;
+    }
+    return `${fullKey("adminUsers")}/${fullKey("viewerUsers")} bind ${bound.length} user(s) by email while ${fullKey("accessGroups")} is empty, so every Authentik user may log in as whatever email their account shows: `
+        + 'Authentik does not require unique emails, and an enrollment flow, a federated source or the setting "Allow users to change email" (default_user_change_email) lets a user present another user\'s address and act as that Kubernetes user. '
+        + `Prefer groups (${fullKey("adminGroups")}, ${fullKey("viewerGroups")}) and set ${fullKey("accessGroups")} (README, "Security notes").`;
 }
 
 /** `system:` names in the RBAC lists are refused, naming the config key. */

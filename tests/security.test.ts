@@ -8,8 +8,8 @@ import { validateHeadlampArgs, HeadlampArgsToCheck } from "../components/headlam
 import { validateK3sArgs } from "../components/k3s/settings";
 import { Problems, checkHttpsBaseUrl, checkHttpsUrl, checkRedirectUri, prefixReachesSystem, withoutUserinfo } from "../components/validation";
 import { issuerUrlFor, validateAuthentikArgs } from "../components/authentik/settings";
-import { readSettings } from "../program/config";
-import { MockHarness, errorOf } from "./harness";
+import { emailBindingWarning, readSettings } from "../program/config";
+import { MockHarness, captureWarnings, errorOf, valueOf } from "./harness";
 import { stackConfig, withoutAuthentikEnv } from "./stack-config";
 
 /** As in tests/program-config.test.ts (not imported: that would run its suite here too). */
@@ -46,6 +46,26 @@ async function programError(patch: Record<string, unknown>): Promise<string> {
     assert.deepStrictEqual(h.resources, [], "nothing registered");
     return err.message;
 }
+
+/** Runs index.ts under mocks with the dev stack's config (+ patch), as tests/program.test.ts does, and returns the warnings logged. */
+async function programWarnings(patch: Record<string, unknown>): Promise<string[]> {
+    const h = await MockHarness.install({ config: stackConfig("Pulumi.dev.yaml", { ...TEST_SECRETS, ...patch }), secretKeys: SECRET_KEYS, stack: "dev" });
+    const captured = captureWarnings();
+    try {
+        const entry = require.resolve("../index");
+        delete require.cache[entry];
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const program = require(entry) as { headlampUrl: pulumi.Output<string>; apiServerDropIn: pulumi.Output<string> };
+        await valueOf(program.headlampUrl);
+        await valueOf(program.apiServerDropIn);
+        await h.settle();
+        return captured.messages;
+    } finally {
+        captured.restore();
+    }
+}
+
+const DEV_HOST_KEY = "k3s-1.dev.example.lan ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDevStackHostKeyForTests";
 
 describe("security (issue 21)", () => {
     withoutAuthentikEnv();
@@ -225,6 +245,66 @@ describe("security (issue 21)", () => {
             assert.strictEqual(p.list[0].message, '"HEADLAMP_CONFIG_OIDC_CLIENT_SECRET" must not be set in values: Headlamp reads it as its own -oidc-client-secret setting, so it would put an OIDC secret into the Deployment as a plain env value or override the OIDC settings this component wires (issuer, client, callback); use the oidc arg.');
             assert.match(p.list[1].message, /its own -oidc-idp-issuer-url setting/);
             assert.ok(!p.format("x").includes("plain-secret"), "the value is never quoted");
+        });
+    });
+
+    describe("4. what email_verified: True vouches for", () => {
+        const EMAIL_WARNING = /headlamp-sso:adminUsers\/headlamp-sso:viewerUsers bind 2 user\(s\) by email while headlamp-sso:accessGroups is empty.*Authentik does not require unique emails.*enrollment flow, a federated source or the setting "Allow users to change email" \(default_user_change_email\).*Prefer groups \(headlamp-sso:adminGroups, headlamp-sso:viewerGroups\) and set headlamp-sso:accessGroups/s;
+
+        it("pulumi up warns when adminUsers/viewerUsers bind emails and accessGroups is empty", async () => {
+            const warned = await programWarnings({ sshHostKeys: [DEV_HOST_KEY], accessGroups: [], adminUsers: ["alice@example.com"], viewerUsers: ["vic@example.com"] });
+            assert.strictEqual(warned.filter((w) => EMAIL_WARNING.test(w)).length, 1, warned.join("\n"));
+        });
+
+        it("and not with accessGroups, without user bindings, or when the username is not the email", async () => {
+            const quiet = await programWarnings({ sshHostKeys: [DEV_HOST_KEY], adminUsers: ["alice@example.com"], viewerUsers: ["vic@example.com"] });
+            assert.ok(!quiet.some((w) => /bind .* by email/.test(w)), quiet.join("\n"));
+            const base = { authentik: { accessGroups: [] as string[] }, apiServer: { usernameClaim: "email" }, headlamp: { adminUsers: [] as string[], viewerUsers: [] as string[] } };
+            const warn = (patch: { accessGroups?: string[]; usernameClaim?: string; adminUsers?: string[] }) => emailBindingWarning({
+                authentik: { ...base.authentik, accessGroups: patch.accessGroups ?? [] },
+                apiServer: { ...base.apiServer, usernameClaim: patch.usernameClaim ?? "email" },
+                headlamp: { ...base.headlamp, adminUsers: patch.adminUsers ?? [] },
+            } as unknown as Parameters<typeof emailBindingWarning>[0]);
+            assert.strictEqual(warn({}), undefined, "nobody bound by email");
+            assert.ok(warn({ adminUsers: ["a@example.com"] }));
+            assert.strictEqual(warn({ adminUsers: ["a@example.com"], accessGroups: ["k8s"] }), undefined);
+            assert.strictEqual(warn({ adminUsers: ["oidc:alice"], usernameClaim: "preferred_username" }), undefined);
+        });
+    });
+
+    describe("9. unpinned SSH host keys", () => {
+        async function componentWarnings(servers: K3sOidcApiServerArgs["servers"]): Promise<string[]> {
+            const h = await MockHarness.install();
+            const captured = captureWarnings();
+            try {
+                const c = new K3sOidcApiServer("oidc", k3sArgs({ servers }));
+                await valueOf(c.reports);
+                await h.settle();
+                return captured.messages;
+            } finally {
+                captured.restore();
+            }
+        }
+
+        it("K3sOidcApiServer warns for each server without a pinned key, naming the ssh-keyscan line to add", async () => {
+            const warned = await componentWarnings([
+                { host: "k3s-1.lan", privateKey: KEY },
+                { host: "k3s-2.lan", port: 2222, privateKey: KEY },
+                { host: "k3s-3.lan", privateKey: KEY, hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKey" },
+            ]);
+            assert.deepStrictEqual(warned, [
+                'servers[0] (k3s-1.lan) has no pinned SSH host key, so any key is accepted: whoever can redirect the connection (DNS, ARP, a router on the way) can pose as the server and report the OIDC change as applied. '
+                    + 'Pin it: `ssh-keyscan -t ed25519 k3s-1.lan` prints "k3s-1.lan ssh-ed25519 AAAA..."; set hostKey to its "ssh-ed25519 AAAA..." part (the program: add the whole line to headlamp-sso:sshHostKeys).',
+                'servers[1] (k3s-2.lan:2222) has no pinned SSH host key, so any key is accepted: whoever can redirect the connection (DNS, ARP, a router on the way) can pose as the server and report the OIDC change as applied. '
+                    + 'Pin it: `ssh-keyscan -t ed25519 -p 2222 k3s-2.lan` prints "[k3s-2.lan]:2222 ssh-ed25519 AAAA..."; set hostKey to its "ssh-ed25519 AAAA..." part (the program: add the whole line to headlamp-sso:sshHostKeys).',
+            ]);
+        });
+
+        it("the program warns for a server not in sshHostKeys, and not once it is pinned", async () => {
+            const unpinned = await programWarnings({});
+            assert.ok(unpinned.some((w) => w.includes("servers[0] (k3s-1.dev.example.lan) has no pinned SSH host key") && w.includes("`ssh-keyscan -t ed25519 k3s-1.dev.example.lan`")), unpinned.join("\n"));
+            const pinned = await programWarnings({ sshHostKeys: [DEV_HOST_KEY] });
+            assert.ok(!pinned.some((w) => w.includes("SSH host key")), pinned.join("\n"));
         });
     });
 });
