@@ -3,12 +3,12 @@
 // wiring only; defaults, checks and rendering live in ./headlamp/settings.ts.
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import * as random from "@pulumi/random";
 import { isSet, known } from "./validation";
 import {
     CHART_NAME,
     HEADLAMP_DEFAULTS,
     ROLE_FOR,
-    checksumOf,
     defaultCallbackUrl,
     issuerCaChecksum,
     issuerCaConfigMapName,
@@ -20,6 +20,7 @@ import {
     urlFor,
     validateHeadlampArgs,
 } from "./headlamp/settings";
+import { RESTART_TRIGGER_BYTES, restartTriggerKeepers } from "./headlamp/settings";
 
 export { HEADLAMP_DEFAULTS, CHECKSUM_ANNOTATION, ISSUER_CA, SECRET_KEYS } from "./headlamp/settings";
 
@@ -148,7 +149,7 @@ export interface HeadlampReleaseArgs {
  * Headlamp from the official chart. Creates the namespace (optional), a Secret with the chart's
  * OIDC env keys loaded through `config.oidc.externalSecret`, ClusterRoleBindings from OIDC users
  * and groups to `cluster-admin` and `view`, and the Helm release (one replica, no service-account
- * cluster-admin binding, ingress with TLS, a checksum of the Secret in `podAnnotations`, the chart
+ * cluster-admin binding, ingress with TLS, a restart trigger for the Secret in `podAnnotations` (random, replaced when its data changes), the chart
  * values `config.oidc.callbackURL` and `usePKCE` that turn on Headlamp's callback and PKCE flags,
  * and `config.oidc.secret.create: false` so the chart renders no Secret of its own).
  */
@@ -212,11 +213,17 @@ export class HeadlampRelease extends pulumi.ComponentResource {
             stringData: pulumi.secret(data),
         }, parent);
 
-        // The checksum is derived from the secret data, so Pulumi marks it secret. It is unwrapped on
-        // purpose: a sha256 over the values (one of them a high-entropy client secret) reveals
-        // nothing usable, and a secret anywhere in the Helm values would make all of them secret and
-        // hide every values diff in `pulumi preview`.
-        const checksum = pulumi.unsecret(data.apply(checksumOf));
+        // The restart trigger: a random value, replaced whenever the Secret's data changes (its
+        // keepers are the data's sha256, a secret: encrypted in the state, never in the cluster). A
+        // hash of the data itself in the annotation would let anyone who may read pods (the view
+        // role) test guesses of the client secret offline; a random value tells them nothing.
+        // Unsecreted on purpose (it is independent of the data): a secret anywhere in the Helm
+        // values would make all of them secret and hide every values diff in `pulumi preview`.
+        const trigger = new random.RandomId(`${name}-oidc-secret-trigger`, {
+            byteLength: RESTART_TRIGGER_BYTES,
+            keepers: pulumi.secret(data.apply(restartTriggerKeepers)),
+        }, { ...parent, additionalSecretOutputs: ["keepers"] });
+        const checksum = pulumi.unsecret(trigger.hex);
 
         // The issuer CA (not secret) in a ConfigMap, when one is given; whether it exists is decided
         // here, so an Output that resolves to "" leaves a ConfigMap that nothing mounts.

@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { remote, types } from "@pulumi/command";
 import { RenderedFiles, renderFiles } from "./k3s/render";
 import { renderCommands } from "./k3s/script";
+import { unpinnedHostKeyWarning } from "./k3s/warnings";
 import {
     K3S_OIDC_DEFAULTS,
     K3sAuthConfigApiVersion,
@@ -42,8 +43,8 @@ export interface K3sServer {
     privateKeyPassword?: pulumi.Input<string>;
     /**
      * The server's host key as `<type> <base64>` (e.g. from `ssh-keyscan -t ed25519 <host>` without
-     * the host name). Default: none, which means the host key is NOT checked; set it to make sure
-     * the scripts run on the right machine.
+     * the host name). Default: none, which means the host key is NOT checked (and `pulumi up`
+     * warns, naming the ssh-keyscan command); set it to make sure the scripts run on the right machine.
      */
     hostKey?: pulumi.Input<string>;
     /** A bastion host to connect through (its privateKey is kept secret too). Default: direct. */
@@ -164,6 +165,12 @@ export class K3sOidcApiServer extends pulumi.ComponentResource {
         validateK3sArgs(name, args).throwIfAny(`K3sOidcApiServer "${name}"`);
         super("headlamp-sso:index:K3sOidcApiServer", name, {}, opts);
         const d = K3S_OIDC_DEFAULTS;
+        args.servers.forEach((server, i) => {
+            const warning = unpinnedHostKeyWarning(i, server);
+            if (warning) {
+                void pulumi.log.warn(warning, this);
+            }
+        });
 
         // The files' owner is this component's URN, so the delete of an instance that was moved or
         // renamed leaves the files its successor wrote. It is taken as a plain value: an input that

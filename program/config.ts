@@ -5,6 +5,7 @@ import { isIPv6 } from "net";
 import * as pulumi from "@pulumi/pulumi";
 import { AUTHENTIK_DEFAULTS } from "../components/authentik/settings";
 import { K3sAuthConfigApiVersion, K3sDistribution, K3sOidcMode } from "../components/k3s/settings";
+import { checkGroupsPrefix, checkNotSystemName, checkUsernamePrefix } from "../components/validation";
 import { Problems, checkCertificateBundle, checkCertificatePem, checkDnsName, checkEnum, checkHttpsBaseUrl, checkHttpsUrl, checkK8sName, checkNoWhitespace, checkSlug, show } from "../components/validation";
 
 /** The Pulumi project name, which namespaces the project's own config keys. */
@@ -325,6 +326,7 @@ export function readSettings(): StackSettings {
     for (const [key, value] of Object.entries(claims)) {
         checkNoWhitespace(problems, fullKey(key), value);
     }
+    checkIdentityMapping(problems, claims);
     const apiServerUrlDefault = servers[0] ? `https://${servers[0].host.includes(":") ? `[${servers[0].host}]` : servers[0].host}:6443` : "https://127.0.0.1:6443";
 
     // Headlamp.
@@ -393,6 +395,53 @@ export function readSettings(): StackSettings {
         },
         warnings,
     };
+    checkRbacSubjects(problems, settings.headlamp);
+    const emailWarning = emailBindingWarning(settings);
+    if (emailWarning) {
+        warnings.push(emailWarning);
+    }
     problems.throwIfAny(`The config of stack "${stack}"`);
     return settings;
+}
+
+/**
+ * No Authentik user or group may become a Kubernetes `system:` identity (components/validation.ts
+ * says why): a groups prefix is required (an explicit `""` too is refused, not defaulted), an
+ * empty username prefix only with the `email` claim.
+ */
+function checkIdentityMapping(problems: Problems, claims: { usernameClaim: string; usernamePrefix: string; groupsPrefix: string }): void {
+    checkUsernamePrefix(problems, fullKey("usernamePrefix"), claims.usernamePrefix, claims.usernameClaim, fullKey("usernameClaim"));
+    const written = pulumi.runtime.getConfig(fullKey("groupsPrefix"));
+    checkGroupsPrefix(problems, fullKey("groupsPrefix"), written === "" ? "" : claims.groupsPrefix);
+}
+
+/**
+ * Logged when users are bound by email (adminUsers/viewerUsers with the username claim `email`)
+ * while every Authentik user may log in (accessGroups empty). The email mapping vouches
+ * `email_verified: True` for whatever the user's email field says, and Authentik does not require
+ * emails to be unique: an enrollment flow, a federated source, or the system setting "Allow users
+ * to change email" (`default_user_change_email`) lets a user present another user's address and
+ * so act as that Kubernetes user.
+ */
+export function emailBindingWarning(s: Pick<StackSettings, "authentik" | "apiServer" | "headlamp">): string | undefined {
+    const bound = [...s.headlamp.adminUsers, ...s.headlamp.viewerUsers];
+    if (bound.length === 0 || s.apiServer.usernameClaim !== "email" || s.authentik.accessGroups.length > 0) {
+        return undefined;
+    }
+    return `${fullKey("adminUsers")}/${fullKey("viewerUsers")} bind ${bound.length} user(s) by email while ${fullKey("accessGroups")} is empty, so every Authentik user may log in as whatever email their account shows: `
+        + 'Authentik does not require unique emails, and an enrollment flow, a federated source or the setting "Allow users to change email" (default_user_change_email) lets a user present another user\'s address and act as that Kubernetes user. '
+        + `Prefer groups (${fullKey("adminGroups")}, ${fullKey("viewerGroups")}) and set ${fullKey("accessGroups")} (README, "Security notes").`;
+}
+
+/** `system:` names in the RBAC lists are refused, naming the config key. */
+function checkRbacSubjects(problems: Problems, h: StackSettings["headlamp"]): void {
+    const lists: [string, string[], "user" | "group"][] = [
+        ["adminUsers", h.adminUsers, "user"],
+        ["adminGroups", h.adminGroups, "group"],
+        ["viewerUsers", h.viewerUsers, "user"],
+        ["viewerGroups", h.viewerGroups, "group"],
+    ];
+    for (const [key, names, kind] of lists) {
+        names.forEach((name, i) => checkNotSystemName(problems, `${fullKey(key)}[${i}]`, name, kind));
+    }
 }

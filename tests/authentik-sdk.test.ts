@@ -73,6 +73,25 @@ describe("local @pulumi/authentik SDK", () => {
         assert.strictEqual(r.packageRef, "mock-uuid");
     });
 
+    it("keeps the token secret in the provider's inputs when it comes from AUTHENTIK_TOKEN (no token arg)", async () => {
+        const saved = process.env.AUTHENTIK_TOKEN;
+        process.env.AUTHENTIK_TOKEN = "env-token-value";
+        try {
+            const prov = new authentik.Provider("ak-env", { url: "https://auth.example.com" });
+            await valueOf(prov.urn);
+            await h.settle();
+        } finally {
+            if (saved === undefined) {
+                delete process.env.AUTHENTIK_TOKEN;
+            } else {
+                process.env.AUTHENTIK_TOKEN = saved;
+            }
+        }
+        const r = h.one("pulumi:providers:authentik");
+        assert.strictEqual(r.inputs.token, "env-token-value", "the env fallback is used");
+        assert.ok(isSecretIn(r.rawInputs, "token"), "a token from the environment is a secret in the state's inputs");
+    });
+
     it("offers each invoke as a promise and as an Output with the generated tokens", async () => {
         const kp = await authentik.getCertificateKeyPair({ name: "authentik Self-signed Certificate" });
         const scopes = await valueOf(authentik.getPropertyMappingProviderScopeOutput({ managedLists: ["goauthentik.io/providers/oauth2/scope-openid"] }));

@@ -2,6 +2,7 @@
 // their secret markers, parent, dependsOn, provider, package reference, options) and every invoke,
 // answers the Authentik invokes with realistic values, and records (and throws on) any invoke it
 // does not know, so a test that reaches an unmocked data source fails.
+import { randomBytes } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 
 /** The marker Pulumi puts on a secret value in a serialized property map. */
@@ -107,6 +108,9 @@ function computedState(type: string, name: string, inputs: Record<string, any>, 
             return { policyBindingId: `binding-${name}-uuid` };
         case "command:remote:Command":
             return { stdout: "", stderr: "" };
+        case "random:index/randomId:RandomId":
+            // A create: fresh random bytes, as terraform-provider-random's random_id does.
+            return randomIdState(randomBytes(Number(inputs.byteLength)));
         case "kubernetes:helm.sh/v3:Release":
             return {
                 status: { name: inputs.name ?? name, namespace: inputs.namespace, status: "deployed", version: inputs.version, chart: inputs.chart, revision: 1 },
@@ -114,6 +118,41 @@ function computedState(type: string, name: string, inputs: Record<string, any>, 
         default:
             return {};
     }
+}
+
+/** The outputs of a random_id with these bytes (terraform-provider-random `resource_id.go`). */
+export function randomIdState(bytes: Buffer): Record<string, string> {
+    return {
+        hex: bytes.toString("hex"),
+        b64Std: bytes.toString("base64"),
+        b64Url: bytes.toString("base64url"),
+        dec: BigInt(`0x${bytes.toString("hex")}`).toString(10),
+    };
+}
+
+/**
+ * A stand-in for the random provider's state across `pulumi up` runs (pass its `state` as
+ * HarnessOptions.state in each run): a RandomId whose keepers are the same as in the previous run
+ * keeps its value; changed keepers replace it with new random bytes ("keepers: Arbitrary map of
+ * values that, when changed, will trigger recreation of resource", @pulumi/random 4.21 randomId.d.ts).
+ */
+export function randomProviderStandIn(): { state: NonNullable<HarnessOptions["state"]> } {
+    const previous = new Map<string, { keepers: string; state: Record<string, string> }>();
+    return {
+        state: (type, name, inputs) => {
+            if (type !== "random:index/randomId:RandomId") {
+                return undefined;
+            }
+            const keepers = JSON.stringify(inputs.keepers ?? {});
+            const before = previous.get(name);
+            if (before && before.keepers === keepers) {
+                return before.state;
+            }
+            const state = randomIdState(randomBytes(Number(inputs.byteLength)));
+            previous.set(name, { keepers, state });
+            return state;
+        },
+    };
 }
 
 /** True when the serialized value at `path` (dot separated) is marked secret, or sits inside a secret. */
@@ -180,6 +219,8 @@ export class MockHarness {
     readonly resources: RecordedResource[] = [];
     readonly invokes: RecordedInvoke[] = [];
     readonly packages: RecordedPackage[] = [];
+    /** The state the mocked engine returned for each resource, by `<type>::<name>`. */
+    readonly states = new Map<string, Record<string, any>>();
     /** Invokes the harness had no answer for; `assertNoUnknownInvokes` fails on any. */
     readonly unknownInvokes: string[] = [];
     private pending = 0;
@@ -209,6 +250,7 @@ export class MockHarness {
                     counter += 1;
                     const extra = options.state?.(args.type, args.name, args.inputs) ?? {};
                     const state = { ...args.inputs, ...computedState(args.type, args.name, args.inputs, counter), ...extra };
+                    h.states.set(`${args.type}::${args.name}`, state);
                     return { id: args.custom ? `${args.name}-id` : undefined, state };
                 },
             },
@@ -299,6 +341,15 @@ export class MockHarness {
             throw new Error(`expected one ${type}${name ? ` named ${name}` : ""}, found ${found.length} (${names.join(", ")})`);
         }
         return found[0];
+    }
+
+    /** The state (outputs) the mocked engine returned for the resource with this type and name. */
+    stateOf(type: string, name: string): Record<string, any> {
+        const state = this.states.get(`${type}::${name}`);
+        if (state === undefined) {
+            throw new Error(`no state for ${type} named ${name}`);
+        }
+        return state;
     }
 
     /** Resource by URN. */

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { HeadlampRelease, HeadlampReleaseArgs } from "../components";
 import { checksumOf } from "../components/headlamp/settings";
-import { CapturedWarnings, MockHarness, RecordedResource, allStrings, captureWarnings, errorOf, isSecretIn, secretOf, valueOf } from "./harness";
+import { CapturedWarnings, MockHarness, RecordedResource, allStrings, captureWarnings, errorOf, isSecretIn, randomProviderStandIn, secretOf, valueOf } from "./harness";
 
 const T = {
     component: "headlamp-sso:index:HeadlampRelease",
@@ -15,6 +15,7 @@ const T = {
     binding: "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
     release: "kubernetes:helm.sh/v3:Release",
     provider: "pulumi:providers:kubernetes",
+    trigger: "random:index/randomId:RandomId",
 };
 const SECRET = "s3cr3t-client-secret-0123456789";
 const ISSUER = "https://auth.example.com/application/o/headlamp-dev/";
@@ -65,9 +66,9 @@ describe("HeadlampRelease (under mocks)", () => {
     });
 
     describe("with defaults", () => {
-        it("creates the namespace, the Secret, the admins binding and the release under the component, and nothing else", async () => {
+        it("creates the namespace, the Secret, its restart trigger, the admins binding and the release under the component, and nothing else", async () => {
             await build(h, args());
-            assert.deepStrictEqual(h.countByType(), { [T.component]: 1, [T.namespace]: 1, [T.secret]: 1, [T.binding]: 1, [T.release]: 1 });
+            assert.deepStrictEqual(h.countByType(), { [T.component]: 1, [T.namespace]: 1, [T.secret]: 1, [T.binding]: 1, [T.release]: 1, [T.trigger]: 1 });
             const component = h.one(T.component, "headlamp-dev");
             for (const r of h.resources.filter((x) => x.type !== T.component)) {
                 assert.strictEqual(r.parent, component.urn, `${r.name} is a child of the component`);
@@ -96,7 +97,6 @@ describe("HeadlampRelease (under mocks)", () => {
         it("installs the chart from its repository with the exact values, and no client secret anywhere in them", async () => {
             await build(h, args());
             const r = h.one(T.release, "headlamp-dev-release");
-            const s = h.one(T.secret);
             assert.strictEqual(r.inputs.chart, "headlamp");
             assert.strictEqual(r.inputs.version, "0.45.0");
             assert.deepStrictEqual(r.inputs.repositoryOpts, { repo: "https://kubernetes-sigs.github.io/headlamp/" });
@@ -114,7 +114,7 @@ describe("HeadlampRelease (under mocks)", () => {
                     hosts: [{ host: "headlamp.example.com", paths: [{ path: "/", type: "Prefix" }] }],
                 },
                 resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "100m", memory: "128Mi" } },
-                podAnnotations: { "checksum/oidc-secret": checksumOf(s.inputs.stringData) },
+                podAnnotations: { "checksum/oidc-secret": h.stateOf(T.trigger, "headlamp-dev-oidc-secret-trigger").hex },
             });
             assert.ok(!allStrings(r.inputs).some((v) => v.includes(SECRET)), "the client secret is nowhere in the release's inputs");
             assert.ok(!isSecretIn(r.rawInputs, "values"), "values are not secret, so their diffs stay visible");
@@ -205,7 +205,7 @@ describe("HeadlampRelease (under mocks)", () => {
                     tls: [{ secretName: "headlamp-tls", hosts: ["headlamp.example.com"] }],
                 },
                 resources: { requests: { cpu: "50m", memory: "64Mi" } },
-                podAnnotations: { "checksum/oidc-secret": checksumOf(s.inputs.stringData), team: "ops" },
+                podAnnotations: { "checksum/oidc-secret": h.stateOf(T.trigger, "headlamp-dev-oidc-secret-trigger").hex, team: "ops" },
                 nodeSelector: { "kubernetes.io/arch": "arm64" },
             });
             assert.ok(!allStrings(r.inputs).some((v) => v.includes(SECRET)));
@@ -237,23 +237,46 @@ describe("HeadlampRelease (under mocks)", () => {
         });
     });
 
-    describe("the checksum", () => {
-        async function checksumWith(secret: string, clientId = "headlamp-dev"): Promise<string> {
-            const hh = await MockHarness.install();
+    describe("the restart trigger (checksum/oidc-secret)", () => {
+        /** One `pulumi up` of the component against the random provider's stand-in state. */
+        async function annotationWith(standIn: ReturnType<typeof randomProviderStandIn>, secret: string, clientId = "headlamp-dev") {
+            const hh = await MockHarness.install(standIn);
             await build(hh, args({ oidc: { clientId, clientSecret: pulumi.secret(secret), issuerUrl: ISSUER } }));
-            const values = hh.one(T.release).inputs.values;
-            return values.podAnnotations["checksum/oidc-secret"];
+            return { h: hh, annotation: hh.one(T.release).inputs.values.podAnnotations["checksum/oidc-secret"] as string };
         }
 
-        it("changes when the client secret (or any Secret value) changes, and stays put otherwise", async () => {
-            const a = await checksumWith(SECRET);
-            const again = await checksumWith(SECRET);
-            const b = await checksumWith(`${SECRET}-rotated`);
-            const c = await checksumWith(SECRET, "other-client");
-            assert.match(a, /^[0-9a-f]{64}$/);
-            assert.strictEqual(again, a);
-            assert.notStrictEqual(b, a);
-            assert.notStrictEqual(c, a);
+        it("changes when the client secret (or any Secret value) changes, and only then", async () => {
+            const stack = randomProviderStandIn();
+            const a = (await annotationWith(stack, SECRET)).annotation;
+            const again = (await annotationWith(stack, SECRET)).annotation;
+            const b = (await annotationWith(stack, `${SECRET}-rotated`)).annotation;
+            const c = (await annotationWith(stack, `${SECRET}-rotated`, "other-client")).annotation;
+            const same = (await annotationWith(stack, `${SECRET}-rotated`, "other-client")).annotation;
+            assert.match(a, /^[0-9a-f]{32}$/);
+            assert.strictEqual(again, a, "unchanged data: the same value, so no restart");
+            assert.notStrictEqual(b, a, "a rotated client secret restarts Headlamp");
+            assert.notStrictEqual(c, b, "another client id restarts Headlamp");
+            assert.strictEqual(same, c);
+        });
+
+        it("is not a function of the public data and the client secret: a reader of the pod cannot test guesses", async () => {
+            // Two stacks with exactly the same Secret data get unrelated values.
+            const one = await annotationWith(randomProviderStandIn(), "Summer2024!");
+            const two = await annotationWith(randomProviderStandIn(), "Summer2024!");
+            assert.notStrictEqual(one.annotation, two.annotation);
+            // The data's hash (what a guess would be tested against) is only in the trigger's keepers,
+            // which are a secret input and a secret output (encrypted in the state); nothing plain holds it.
+            const data = one.h.one(T.secret).inputs.stringData as Record<string, string>;
+            const sum = checksumOf(data);
+            const trigger = one.h.one(T.trigger);
+            assert.deepStrictEqual(trigger.inputs.keepers, { oidcSecretSha256: sum });
+            assert.ok(isSecretIn(trigger.rawInputs, "keepers"), "the keepers are a secret input");
+            assert.deepStrictEqual(trigger.additionalSecretOutputs, ["keepers"]);
+            assert.strictEqual(trigger.inputs.byteLength, 16);
+            for (const r of one.h.resources.filter((x) => x.type !== T.trigger)) {
+                assert.ok(!JSON.stringify(r.rawInputs).includes(sum), `${r.type} ${r.name} carries the data's hash`);
+            }
+            assert.ok(!JSON.stringify(one.h.one(T.release).rawInputs).includes(sum));
         });
     });
 
@@ -262,18 +285,20 @@ describe("HeadlampRelease (under mocks)", () => {
             const p = new k8s.Provider("k8s", { kubeconfig: "{}" });
             await build(h, args({ viewers: { users: ["bob@example.com"] } }), { provider: p });
             const prov = h.one(T.provider, "k8s");
-            const children = h.resources.filter((r) => r.type !== T.component && r.type !== T.provider);
+            const children = h.resources.filter((r) => r.type.startsWith("kubernetes:") && r.type !== T.provider);
             assert.strictEqual(children.length, 5);
             for (const r of children) {
                 assert.strictEqual(r.provider, `${prov.urn}::k8s-id`, `${r.name} uses the given provider`);
             }
+            // The restart trigger is not a Kubernetes resource: it keeps the default random provider.
+            assert.strictEqual(h.one(T.trigger).provider, "");
         });
 
         it("sends every child through a provider given in opts.providers", async () => {
             const p = new k8s.Provider("k8s", {});
             await build(h, args(), { providers: { kubernetes: p } });
             const prov = h.one(T.provider, "k8s");
-            for (const r of h.resources.filter((x) => x.type !== T.component && x.type !== T.provider)) {
+            for (const r of h.resources.filter((x) => x.type.startsWith("kubernetes:") && x.type !== T.provider)) {
                 assert.strictEqual(r.provider, `${prov.urn}::k8s-id`, `${r.name} uses the given provider`);
             }
         });

@@ -167,7 +167,7 @@ describe("K3sOidcApiServer", () => {
             usernameClaim: "preferred_username",
             usernamePrefix: "authentik:",
             groupsClaim: "roles",
-            groupsPrefix: "",
+            groupsPrefix: "authentik-role:",
             requiredClaims: { zone: "eu", hd: "example.com" },
             issuerCaPem: CA,
         });
@@ -178,6 +178,7 @@ describe("K3sOidcApiServer", () => {
             '  - "oidc-username-claim=preferred_username"',
             '  - "oidc-username-prefix=authentik:"',
             '  - "oidc-groups-claim=roles"',
+            '  - "oidc-groups-prefix=authentik-role:"',
             '  - "oidc-required-claim=hd=example.com"',
             '  - "oidc-required-claim=zone=eu"',
             '  - "oidc-ca-file=/etc/rancher/k3s/oidc-oidc-ca.pem"',

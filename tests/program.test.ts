@@ -76,8 +76,11 @@ export function loadProgram(): Program {
     return require(entry) as Program;
 }
 
+/** The dev server's pinned host key (without one, K3sOidcApiServer warns at every run). */
+export const DEV_HOST_KEY_LINE = "k3s-1.dev.example.lan ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDevStackHostKeyForTests";
+
 export function dev(extra: Record<string, unknown> = {}): Record<string, string> {
-    return stackConfig("Pulumi.dev.yaml", { ...TEST_SECRETS, ...extra });
+    return stackConfig("Pulumi.dev.yaml", { ...TEST_SECRETS, sshHostKeys: [DEV_HOST_KEY_LINE], ...extra });
 }
 
 /** A second environment, as a user's Pulumi.prod.yaml would hold it. */
@@ -128,6 +131,7 @@ describe("the program (index.ts) under mocks", function () {
                 [T.secret]: 1,
                 [T.crb]: 2,
                 [T.release]: 1,
+                "random:index/randomId:RandomId": 1,
             });
         });
 

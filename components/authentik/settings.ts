@@ -10,6 +10,7 @@ import {
     knownList,
     show,
 } from "../validation";
+import { normalisedBaseUrl, showUrl } from "../validation";
 
 /** Defaults of AuthentikOidcApp, in one place for the code, the docs and the tests. */
 export const AUTHENTIK_DEFAULTS = {
@@ -80,7 +81,9 @@ export const KUBELOGIN_REDIRECT_URIS: readonly string[] = ["http://localhost:800
 
 /** `https://auth.example.com` + `headlamp` -> `https://auth.example.com/application/o/headlamp/`. */
 export function issuerUrlFor(authentikUrl: string, slug: string): string {
-    return `${authentikUrl.replace(/\/+$/, "")}/application/o/${slug}/`;
+    // Built on the parsed origin (lower-case ASCII host, no default port), as Authentik builds
+    // `iss` from the request, not on the text as written.
+    return `${normalisedBaseUrl(authentikUrl)}/application/o/${slug}/`;
 }
 
 /** The OpenID discovery document of an issuer (which ends in "/"). */
@@ -169,7 +172,7 @@ export function validateAuthentikArgs(args: AuthentikArgsToCheck | undefined): P
                 ok = false;
             }
             if (!ok) {
-                problems.add(field, `${show(value)} must be an absolute https URL.`);
+                problems.add(field, `${showUrl(value)} must be an absolute https URL.`);
             }
         }
     }

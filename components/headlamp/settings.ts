@@ -15,6 +15,7 @@ import {
     knownList,
     show,
 } from "../validation";
+import { checkGroupsPrefix, checkNotSystemName, checkUsernamePrefix } from "../validation";
 
 /** Defaults of HeadlampRelease, in one place for the code, the docs and the tests. */
 export const HEADLAMP_DEFAULTS = {
@@ -37,8 +38,15 @@ export const HEADLAMP_DEFAULTS = {
 
 /** The chart's name in its repository. */
 export const CHART_NAME = "headlamp";
-/** The pod annotation whose value changes whenever the OIDC Secret's data changes. */
+/**
+ * The pod annotation whose value changes whenever the OIDC Secret's data changes, so Helm rolls
+ * the pod. Its value is random (see {@link restartTriggerKeepers}), not a hash of the data: the
+ * data is public except the client secret, so a plain hash in a pod annotation (which the `view`
+ * role can read) would let anyone test guesses of the client secret offline.
+ */
 export const CHECKSUM_ANNOTATION = "checksum/oidc-secret";
+/** Bytes of the random restart trigger (hex in the annotation): as unique as a type-4 UUID. */
+export const RESTART_TRIGGER_BYTES = 16;
 /**
  * How Headlamp's pod gets the issuer's private CA. Headlamp reads config key `oidc-ca-file` from
  * env `HEADLAMP_CONFIG_OIDC_CA_FILE` (backend/pkg/config/config.go: `OidcCAFile` tagged
@@ -223,6 +231,7 @@ function checkNames(problems: Problems, field: string, value: unknown, what: str
             return;
         }
         checkNonEmpty(problems, `${field}[${i}]`, name, `give the ${what}'s name as the API server sees it, or remove the entry`);
+        checkNotSystemName(problems, `${field}[${i}]`, name, what === "group" ? "group" : "user");
     });
 }
 
@@ -329,6 +338,10 @@ export function validateHeadlampArgs(args: HeadlampArgsToCheck | undefined): Pro
     for (const field of ["usernamePrefix", "groupsPrefix"] as const) {
         checkNoWhitespace(problems, field, checkString(problems, field, args[field], 'e.g. "oidc:"'));
     }
+    // No Authentik user or group may become a Kubernetes "system:" identity (validation.ts). The
+    // username claim is the API server's business (K3sOidcApiServer checks it with the prefix).
+    checkUsernamePrefix(problems, "usernamePrefix", typeof known(args.usernamePrefix) === "string" ? known(args.usernamePrefix as string) : undefined, undefined, "usernameClaim");
+    checkGroupsPrefix(problems, "groupsPrefix", typeof known(args.groupsPrefix) === "string" ? known(args.groupsPrefix as string) : undefined);
 
     if (args.resources !== undefined && args.resources !== null && !isPlainObject(args.resources) && known(args.resources) !== undefined) {
         problems.add("resources", 'must be an object like {requests: {cpu: "100m", memory: "128Mi"}, limits: {...}}.');
@@ -360,8 +373,9 @@ function at(values: Record<string, unknown>, path: string): unknown {
  * - `replicaCount` above 1 (or autoscaling): login state and refresh tokens live in one pod's memory;
  * - `clusterRoleBinding.create: true`: would bind Headlamp's service account to cluster-admin, so
  *   the dashboard could act beyond what each user's own token allows;
- * - anything under `config.oidc`, or `OIDC_*` entries in `env`: the client secret would land in Helm
- *   values or a plain env value (upstream issue #2022); use the `oidc` arg instead;
+ * - anything under `config.oidc`, or `OIDC_*` or `HEADLAMP_CONFIG_OIDC_*` entries in `env`: the
+ *   client secret would land in Helm values or a plain env value (upstream issue #2022), or another
+ *   issuer or client would be configured; use the `oidc` arg instead;
  * - the checksum pod annotation: it is what restarts Headlamp when the Secret changes.
  */
 export function checkUserValues(problems: Problems, values: Record<string, unknown>): void {
@@ -395,6 +409,8 @@ export function checkUserValues(problems: Problems, values: Record<string, unkno
             const name = isPlainObject(entry) ? known(entry.name as string | undefined) : undefined;
             if (typeof name === "string" && name.startsWith("OIDC_")) {
                 problems.add(`values.env[${i}]`, `${show(name)} must not be set in values (it would be a plain env value or override the Secret); use the oidc arg.`);
+            } else if (typeof name === "string" && name.startsWith(HEADLAMP_OIDC_ENV_PREFIX) && name !== ISSUER_CA.env) {
+                problems.add(`values.env[${i}]`, headlampOidcEnvProblem(name));
             }
         });
     }
@@ -402,6 +418,22 @@ export function checkUserValues(problems: Problems, values: Record<string, unkno
         problems.add(`values.podAnnotations["${CHECKSUM_ANNOTATION}"]`, "is set by this component (it restarts Headlamp when the OIDC Secret changes); remove it.");
     }
     checkIssuerCaValues(problems, values);
+}
+
+/**
+ * Headlamp reads its own config from env names `HEADLAMP_CONFIG_<KEY>` (backend/pkg/config:
+ * koanf's env provider with that prefix, the rest lower-cased with `_` -> `-`), so
+ * `HEADLAMP_CONFIG_OIDC_CLIENT_SECRET` is `-oidc-client-secret` and
+ * `HEADLAMP_CONFIG_OIDC_IDP_ISSUER_URL` is `-oidc-idp-issuer-url`. In `values.env` such a name is a
+ * plain env value in the Deployment (a client secret readable by whoever may read it) or another
+ * issuer, client or callback beside the ones this component wires. (`HEADLAMP_CONFIG_OIDC_CA_FILE`
+ * is this component's, from `oidc.issuerCaPem`, and has its own check.)
+ */
+export const HEADLAMP_OIDC_ENV_PREFIX = "HEADLAMP_CONFIG_OIDC_";
+
+function headlampOidcEnvProblem(name: string): string {
+    const flag = `-${name.slice("HEADLAMP_CONFIG_".length).toLowerCase().replace(/_/g, "-")}`;
+    return `${show(name)} must not be set in values: Headlamp reads it as its own ${flag} setting, so it would put an OIDC secret into the Deployment as a plain env value or override the OIDC settings this component wires (issuer, client, callback); use the oidc arg.`;
 }
 
 /**
@@ -460,13 +492,27 @@ export function renderSecretData(oidc: OidcSettings): Record<string, string> {
 }
 
 /**
- * sha256 (hex) over every key and value of the Secret's data, in key order. A one-way hash of a
- * high-entropy client secret plus the other values reveals nothing usable, and it changes whenever
- * any value changes, so it can go into a pod annotation to restart Headlamp.
+ * sha256 (hex) over every key and value of a map, in key order; it changes whenever any value
+ * changes. Over the OIDC Secret's data it is a secret (a guessable client secret can be tested
+ * against it offline): it only goes into the restart trigger's secret keepers, never into a pod
+ * annotation. The issuer CA's annotation uses it over public data.
  */
 export function checksumOf(data: Record<string, string>): string {
     const canonical = JSON.stringify(Object.keys(data).sort().map((k) => [k, data[k]]));
     return createHash("sha256").update(canonical, "utf8").digest("hex");
+}
+
+/**
+ * The keepers of the random restart trigger (a `random.RandomId` whose hex is the
+ * {@link CHECKSUM_ANNOTATION}): the Secret data's sha256. The random provider replaces the value
+ * whenever the keepers change (terraform-provider-random: "Arbitrary map of values that, when
+ * changed, will trigger recreation of resource"), so the annotation changes exactly when the data
+ * does, while the value itself is independent of the data. The keepers carry the client secret's
+ * hash, so the component passes them as a secret (encrypted in the state) and they never reach
+ * the cluster.
+ */
+export function restartTriggerKeepers(data: Record<string, string>): Record<string, string> {
+    return { oidcSecretSha256: checksumOf(data) };
 }
 
 /** Everything `renderValues` needs, resolved. */

@@ -13,6 +13,7 @@ import {
     known,
     show,
 } from "../validation";
+import { checkGroupsPrefix, checkUsernamePrefix, withoutUserinfo } from "../validation";
 
 /** How the API server is told to trust the issuer. */
 export const K3sOidcMode = {
@@ -229,7 +230,7 @@ export function validateK3sArgs(name: string, args: K3sArgsToCheck | undefined):
         problems.add("issuerUrl", 'is required; give the OIDC issuer, e.g. "https://auth.example.com/application/o/headlamp/" (AuthentikOidcApp.issuerUrl).');
     } else {
         const issuer = plainString(args.issuerUrl);
-        checkNoWhitespace(problems, "issuerUrl", issuer);
+        checkNoWhitespace(problems, "issuerUrl", issuer === undefined ? undefined : withoutUserinfo(issuer));
         checkHttpsUrl(problems, "issuerUrl", issuer, "https://auth.example.com/application/o/headlamp/");
     }
     if (!isSet(args.clientId)) {
@@ -296,6 +297,11 @@ export function validateK3sArgs(name: string, args: K3sArgsToCheck | undefined):
     checkInteger(problems, "readyTimeoutSeconds", args.readyTimeoutSeconds, 1, 3600);
     checkInteger(problems, "readyPollSeconds", args.readyPollSeconds, 1, 60);
     checkInteger(problems, "lockTimeoutSeconds", args.lockTimeoutSeconds, 1, 7200);
+    // No Authentik user or group may become a Kubernetes "system:" identity (validation.ts).
+    const usernameClaim = isSet(args.usernameClaim) ? plainString(args.usernameClaim) : K3S_OIDC_DEFAULTS.usernameClaim;
+    const usernamePrefix = isSet(args.usernamePrefix) ? plainString(args.usernamePrefix) : K3S_OIDC_DEFAULTS.usernamePrefix;
+    checkUsernamePrefix(problems, "usernamePrefix", usernamePrefix, usernameClaim, "usernameClaim");
+    checkGroupsPrefix(problems, "groupsPrefix", plainString(args.groupsPrefix));
     return problems;
 }
 

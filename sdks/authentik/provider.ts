@@ -30,7 +30,11 @@ export class Provider extends pulumi.ProviderResource {
             // Sensitive in the provider schema: a secret from the start, as the generated SDK wraps it.
             resourceInputs["headers"] = pulumi.output(args?.headers ? pulumi.secret(args.headers) : undefined).apply(JSON.stringify);
             resourceInputs["insecure"] = pulumi.output((args ? args.insecure : undefined) ?? utilities.getEnvBoolean("AUTHENTIK_INSECURE")).apply(JSON.stringify);
-            resourceInputs["token"] = (args?.token ? pulumi.secret(args.token) : undefined) ?? utilities.getEnv("AUTHENTIK_TOKEN");
+            // Secret whichever way it arrives: the generated SDK wraps only an explicit token, so a
+            // token from AUTHENTIK_TOKEN would sit in the state's inputs in plain text
+            // (additionalSecretOutputs protects the outputs only).
+            const token = args?.token ? args.token : utilities.getEnv("AUTHENTIK_TOKEN");
+            resourceInputs["token"] = token === undefined ? undefined : pulumi.secret(token);
             resourceInputs["url"] = (args ? args.url : undefined) ?? utilities.getEnv("AUTHENTIK_URL");
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);

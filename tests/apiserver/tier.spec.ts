@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { K3sOidcPlan, K3sPlanInput, resolvePlan } from "../../components/k3s/settings";
+import { K3sOidcPlan, K3sPlanInput, resolvePlan, validateK3sArgs } from "../../components/k3s/settings";
 import { pathsFor } from "../../components/k3s/render";
 import { EMAIL_VERIFIED_EXPRESSION } from "../../components/authentik/settings";
 import { FakeAuthentik, FakeUser, MintOptions } from "../fake-authentik/issuer";
@@ -192,6 +192,41 @@ describe("kube-apiserver tier: Authentik tokens through K3s's flags, our Authent
                 assert.strictEqual((await whoami(s!.api, token)).username, username, `usernamePrefix ${JSON.stringify(prefix)}`);
                 assert.deepStrictEqual(await checkChain(s!.api, token, vic, rbac), [], `usernamePrefix ${JSON.stringify(prefix)}`);
                 assert.strictEqual(await canI(s!.api, token, "list", "pods", "default"), true, `viewer with usernamePrefix ${JSON.stringify(prefix)}`);
+            }
+        });
+
+        it("the prefixes are load-bearing: the refused setup (no groups prefix; preferred_username without a username prefix) escalates, the default does not", async () => {
+            // An Authentik user in a group named "system:masters", and one named like a built-in identity.
+            const mallory: FakeUser = { username: "mallory", email: "mallory@example.com", groups: ["system:masters"] };
+            const impostor: FakeUser = { username: "system:kube-controller-manager", email: "kcm@example.com", groups: ["staff"] };
+            const [groupToken, userToken] = await Promise.all([idp.mint(mallory), idp.mint(impostor)]);
+
+            // The default (running now): the group is oidc:system:masters, the user its email; neither has any right.
+            const who = await whoami(s!.api, groupToken);
+            assert.ok(who.groups.includes("oidc:system:masters") && !who.groups.includes("system:masters"), who.groups.join(", "));
+            assert.strictEqual(await canI(s!.api, groupToken, "*", "*"), false, "oidc:system:masters may do nothing");
+            assert.strictEqual((await whoami(s!.api, userToken)).username, "kcm@example.com");
+            assert.strictEqual(await canI(s!.api, userToken, "list", "secrets"), false);
+
+            // The refused setup. K3sOidcApiServer refuses these settings (validateK3sArgs), so to show
+            // what they would do the test bypasses validation on purpose: it builds the plan by hand
+            // with the pure resolvePlan (which does not validate) and installs the pure renderer's files.
+            const refused: Partial<K3sPlanInput> = { groupsPrefix: "", usernameClaim: "preferred_username", usernamePrefix: "-" };
+            const problems = validateK3sArgs("headlamp-sso", { servers: [{ host: "k3s-1.lan" }], issuerUrl: idp.issuerUrl, clientId: idp.clientId, ...refused });
+            assert.deepStrictEqual(problems.list.map((p) => p.field).sort(), ["groupsPrefix", "usernamePrefix"], problems.format("the refused setup"));
+            s!.node.install(planFor(idp, s!.node, refused));
+            assert.ok(!s!.node.kubeApiserverArgs().some((a) => a.startsWith("oidc-groups-prefix")), "no groups prefix is what K3s reads");
+            await s!.api.restart(s!.node.kubeApiserverArgs());
+            try {
+                const escalated = await whoami(s!.api, groupToken);
+                assert.ok(escalated.groups.includes("system:masters"), escalated.groups.join(", "));
+                assert.strictEqual(await canI(s!.api, groupToken, "*", "*"), true, "an Authentik group named system:masters owns the cluster");
+                assert.strictEqual((await whoami(s!.api, userToken)).username, "system:kube-controller-manager");
+                // The built-in system:kube-controller-manager ClusterRole lets it list every resource.
+                assert.strictEqual(await canI(s!.api, userToken, "list", "secrets"), true, "an Authentik user named system:kube-controller-manager holds that identity's RBAC");
+            } finally {
+                s!.node.install(planFor(idp, s!.node, {}));
+                await s!.api.restart(s!.node.kubeApiserverArgs());
             }
         });
 
