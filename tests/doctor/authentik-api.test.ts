@@ -25,8 +25,8 @@ const TOKEN = "api-token-of-the-test";
 
 /** A fetch for the real client that trusts the test CA (global fetch takes no CA option). */
 function fetchTrusting(ca: string, seen?: { url: string; authorization?: string }[]): typeof fetch {
-    return (async (input: string | URL | Request, init?: RequestInit) => {
-        const url = String(input);
+    const f: typeof fetch = async (input: string | URL | Request, init?: RequestInit) => {
+        const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
         const headers = new Headers(init?.headers);
         seen?.push({ url, authorization: headers.get("authorization") ?? undefined });
         return new Promise<Response>((resolve, reject) => {
@@ -38,7 +38,8 @@ function fetchTrusting(ca: string, seen?: { url: string; authorization?: string 
                 res.on("end", () => resolve(new Response(body, { status: res.statusCode, headers: { "content-type": "application/json" } })));
             }).on("error", reject);
         });
-    }) as typeof fetch;
+    };
+    return f;
 }
 
 /** The provider view as the doctor read it through @goauthentik/api before it had its own reader. */
@@ -133,11 +134,12 @@ describe("doctor: its Authentik API reader agrees with Authentik's generated cli
         const provider = list.results[0];
         const mapping = await ours.scopeMapping(provider.property_mappings![0]);
         const settings = await ours.settings();
+        const rec = (x: object) => x as Record<string, unknown>;
         const cases: [string, Record<string, unknown>, Record<string, unknown>][] = [
-            ["OAuth2Provider", provider as unknown as Record<string, unknown>, api.OAuth2ProviderFromJSON(provider) as unknown as Record<string, unknown>],
-            ["RedirectURI", provider.redirect_uris[0] as unknown as Record<string, unknown>, api.RedirectURIFromJSON(provider.redirect_uris[0]) as unknown as Record<string, unknown>],
-            ["ScopeMapping", mapping as unknown as Record<string, unknown>, api.ScopeMappingFromJSON(mapping) as unknown as Record<string, unknown>],
-            ["Settings", settings as unknown as Record<string, unknown>, api.SettingsFromJSON(settings) as unknown as Record<string, unknown>],
+            ["OAuth2Provider", rec(provider), rec(api.OAuth2ProviderFromJSON(provider))],
+            ["RedirectURI", rec(provider.redirect_uris[0]), rec(api.RedirectURIFromJSON(provider.redirect_uris[0]))],
+            ["ScopeMapping", rec(mapping), rec(api.ScopeMappingFromJSON(mapping))],
+            ["Settings", rec(settings), rec(api.SettingsFromJSON(settings))],
         ];
         for (const [name, wire, model] of cases) {
             const modelKeys = Object.keys(model).filter((k) => model[k] !== undefined);
