@@ -116,3 +116,6 @@ export const kubeconfig = settings.kubernetes.kubectlAccess
     : undefined;
 /** The drop-in file written to each K3s server. */
 export const apiServerDropIn = apiServer.dropIn;
+/** What `headlamp-sso doctor` inspects the K3s servers with: the plan they got, and where (`user@host:port`). */
+export const apiServerInspect = pulumi.all([apiServer.planJson, apiServer.appliedServers])
+    .apply(([plan, servers]) => ({ plan: JSON.parse(plan) as unknown, servers }));

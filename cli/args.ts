@@ -1,6 +1,7 @@
 // The doctor's command line. Pure: turns argv into options or a usage error (exit code 2) that
 // names the flag, the bad value and the fix. Secrets never come from flags (AUTHENTIK_TOKEN is an
 // environment variable, the ID token a file), so no argv value is secret.
+import { parseSshTarget } from "./ssh";
 
 /** Thrown for bad usage; the doctor prints it with the usage text and exits 2. */
 export class UsageError extends Error {}
@@ -22,6 +23,10 @@ export interface DoctorArgs {
     groupsPrefix?: string;
     cluster?: string;
     noKubectl: boolean;
+    /** `--ssh user@host[:port]`, repeatable: the K3s servers to inspect. */
+    ssh: string[];
+    sshKey?: string;
+    knownHosts?: string;
     json: boolean;
     help: boolean;
 }
@@ -48,6 +53,10 @@ current stack when the Pulumi CLI is on PATH.
   --groups-prefix P       its groups prefix (default oidc:)
   --cluster NAME          Headlamp's cluster name for the login (default main, in-cluster)
   --no-kubectl            kubectl logins are not used: do not require kubelogin's redirect URIs
+  --ssh USER@HOST[:PORT]  a K3s server to inspect over SSH, read-only (repeatable; default: the
+                          stack's servers); the plan it is compared with comes from the stack
+  --ssh-key FILE          SSH private key (default: your SSH agent and ssh's default keys)
+  --known-hosts FILE      host keys to trust (default: your ~/.ssh/known_hosts); never asks
   --json                  print [{check, status, detail, fix}] instead of lines
   -h, --help              this text
 
@@ -69,6 +78,13 @@ const VALUE_FLAGS: Record<string, keyof DoctorArgs> = {
     "--groups-claim": "groupsClaim",
     "--groups-prefix": "groupsPrefix",
     "--cluster": "cluster",
+    "--ssh-key": "sshKey",
+    "--known-hosts": "knownHosts",
+};
+
+/** Flags that may repeat; each value is added to the list. */
+const LIST_FLAGS: Record<string, keyof DoctorArgs> = {
+    "--ssh": "ssh",
 };
 
 const BOOLEAN_FLAGS: Record<string, keyof DoctorArgs> = {
@@ -81,7 +97,7 @@ const BOOLEAN_FLAGS: Record<string, keyof DoctorArgs> = {
 
 /** Parses the flags after `doctor`. */
 export function parseArgs(argv: readonly string[]): DoctorArgs {
-    const out: Record<string, unknown> = { noStack: false, noKubectl: false, json: false, help: false };
+    const out: Record<string, unknown> = { noStack: false, noKubectl: false, json: false, help: false, ssh: [] };
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
         const eq = arg.startsWith("--") ? arg.indexOf("=") : -1;
@@ -93,7 +109,7 @@ export function parseArgs(argv: readonly string[]): DoctorArgs {
             out[BOOLEAN_FLAGS[flag]] = true;
             continue;
         }
-        if (!(flag in VALUE_FLAGS)) {
+        if (!(flag in VALUE_FLAGS) && !(flag in LIST_FLAGS)) {
             throw new UsageError(`unknown argument ${JSON.stringify(arg)}; see --help.`);
         }
         let value: string | undefined;
@@ -106,7 +122,11 @@ export function parseArgs(argv: readonly string[]): DoctorArgs {
                 throw new UsageError(`${flag} needs a value, e.g. ${flag} ${example(flag)}.`);
             }
         }
-        out[VALUE_FLAGS[flag]] = value;
+        if (flag in LIST_FLAGS) {
+            (out[LIST_FLAGS[flag]] as string[]).push(value);
+        } else {
+            out[VALUE_FLAGS[flag]] = value;
+        }
     }
     const args = out as unknown as DoctorArgs;
     for (const [flag, key] of [["--issuer", "issuer"], ["--headlamp-url", "headlampUrl"], ["--authentik-url", "authentikUrl"]] as const) {
@@ -119,6 +139,13 @@ export function parseArgs(argv: readonly string[]): DoctorArgs {
         const v = args[key];
         if (v !== undefined && v.trim() === "") {
             throw new UsageError(`${flag} must not be empty.`);
+        }
+    }
+    for (const target of args.ssh) {
+        try {
+            parseSshTarget(target);
+        } catch (err) {
+            throw new UsageError(`--ssh ${(err as Error).message}; give e.g. --ssh root@10.0.0.11 or --ssh admin@k3s-1.example.com:2222.`);
         }
     }
     if (args.stack !== undefined && args.noStack) {
@@ -144,6 +171,9 @@ function example(flag: string): string {
         case "--kubeconfig": return "/etc/rancher/k3s/k3s.yaml";
         case "--ca-file": return "ca.pem";
         case "--token-file": return "token.jwt";
+        case "--ssh": return "root@10.0.0.11";
+        case "--ssh-key": return "~/.ssh/id_ed25519";
+        case "--known-hosts": return "~/.ssh/known_hosts";
         default: return "VALUE";
     }
 }

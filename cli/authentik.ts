@@ -1,15 +1,17 @@
-// Checks 2: the Authentik provider, read through Authentik's own API client (@goauthentik/api)
-// with AUTHENTIK_TOKEN. The provider for the client id exists, belongs to the issuer's application,
-// has a signing key (else HS256), allows Headlamp's and kubelogin's redirect URIs, puts
-// email_verified true and groups into the ID token, and allows the authorization_code and
-// refresh_token grants.
-import type * as AuthentikApi from "@goauthentik/api";
+// Checks 2: the Authentik provider, read from Authentik's API (cli/authentik-api.ts, typed by
+// Authentik's own API client) with AUTHENTIK_TOKEN. The provider for the client id exists,
+// belongs to the issuer's application, has a signing key (else HS256), allows Headlamp's and
+// kubelogin's redirect URIs, puts the boolean email_verified true and groups into the ID token
+// (and, with the email as username, users may not change their email), and allows the
+// authorization_code and refresh_token grants.
 import { AUTHENTIK_DEFAULTS, KUBELOGIN_REDIRECT_URIS, MANAGED_SCOPES, issuerUrlFor } from "../components/authentik/settings";
 import { AUTHENTIK_TERRAFORM_PROVIDER } from "../components/authentik/terraform-provider";
 import { defaultCallbackUrl } from "../components/headlamp/settings";
 import { AllowedRedirect, Check, DoctorInputs, Facts } from "./context";
-import { explainNetworkError, request, trustWith } from "./http";
+import { AuthentikApi, AuthentikApiError } from "./authentik-api";
+import { explainNetworkError } from "./http";
 import { Outcome, fail, pass } from "./report";
+import { EMAIL_VERIFIED_BOOLEAN_FIX, emailVerifiedNotBoolean } from "./token";
 
 /** The grant types Headlamp and kubelogin use: what AuthentikOidcApp pins by default. */
 export const NEEDED_GRANTS: readonly string[] = AUTHENTIK_DEFAULTS.grantTypes;
@@ -98,13 +100,22 @@ export function judgeRedirects(p: ProviderView, headlampUrl: string | undefined,
     return pass(`allows ${JSON.stringify(allowed)}.`);
 }
 
+/** The fix when users may change their own email while the email is the Kubernetes username. */
+export const CHANGE_EMAIL_FIX = "Turn off \"Allow users to change email\" in Authentik (Admin interface > System > Settings; default_user_change_email), or use a username claim users cannot set themselves; bind groups (adminGroups/viewerGroups) rather than emails, and limit who may log in with accessGroups.";
+
 /**
  * The claims the ID token will carry: from Authentik's preview of the provider for the API
- * token's user when the API allowed it, else from which scope mappings are attached.
+ * token's user when the API allowed it, else from which scope mappings are attached; and, with
+ * the email as the username, whether Authentik's system settings let users change their email.
  */
-export function judgePreview(p: ProviderView, preview: Record<string, unknown> | undefined, usernameClaim: string, groupsClaim: string): Outcome {
+export function judgePreview(p: ProviderView, preview: Record<string, unknown> | undefined, usernameClaim: string, groupsClaim: string, settings: SystemSettingsView = {}): Outcome {
     const email = p.mappings.find((m) => m.scopeName === "email");
     const managedEmail = email?.managed === MANAGED_SCOPES.email;
+    const mappingName = email ? (email.managed ? `the managed mapping ${JSON.stringify(email.managed)}` : `the mapping ${JSON.stringify(email.name)}`) : "no mapping";
+    const notBoolean = usernameClaim === "email" && preview ? emailVerifiedNotBoolean(preview) : undefined;
+    if (notBoolean !== undefined) {
+        return fail(`ID tokens say email_verified ${notBoolean} (email scope from ${mappingName}).`, EMAIL_VERIFIED_BOOLEAN_FIX);
+    }
     if (usernameClaim === "email" && (preview ? preview.email_verified === false : managedEmail)) {
         const which = managedEmail
             ? `the managed mapping ${JSON.stringify(email.managed)}, which says email_verified False since Authentik 2025.10`
@@ -121,10 +132,21 @@ export function judgePreview(p: ProviderView, preview: Record<string, unknown> |
             "Attach the profile scope mapping (goauthentik.io/providers/oauth2/scope-profile) to the provider: run pulumi up with profile in the scopes.",
         );
     }
-    if (!preview) {
-        return pass(`email mapping ${JSON.stringify(email?.name ?? null)} and the profile mapping are attached (the API token may not preview tokens, so the claims themselves were not seen).`);
+    if (usernameClaim === "email" && settings.userChangeEmail === true) {
+        return fail(
+            "Authentik lets users change their own email (system setting \"Allow users to change email\", default_user_change_email true) while the API server takes the email as the Kubernetes username, and the email mapping vouches email_verified true: a user who sets another user's address becomes that Kubernetes user.",
+            CHANGE_EMAIL_FIX,
+        );
     }
-    return pass(`${usernameClaim} ${JSON.stringify(preview[usernameClaim] ?? null)}, email_verified ${JSON.stringify(preview.email_verified ?? null)}, ${groupsClaim} ${JSON.stringify(preview[groupsClaim])} (preview for the API token's user).`);
+    const settingsNote = usernameClaim !== "email"
+        ? ""
+        : settings.unreadable !== undefined
+            ? `; the system settings could not be read (${settings.unreadable}: the API token's user may not view system settings), so whether users may change their email was not checked`
+            : settings.userChangeEmail === false ? "; users may not change their email" : "";
+    if (!preview) {
+        return pass(`email mapping ${JSON.stringify(email?.name ?? null)} and the profile mapping are attached (the API token may not preview tokens, so the claims themselves were not seen)${settingsNote}.`);
+    }
+    return pass(`${usernameClaim} ${JSON.stringify(preview[usernameClaim] ?? null)}, email_verified ${JSON.stringify(preview.email_verified ?? null)}, ${groupsClaim} ${JSON.stringify(preview[groupsClaim])} (preview for the API token's user)${settingsNote}.`);
 }
 
 /** The grant types (Authentik 2026.5+ lists them; older versions allow both). */
@@ -139,74 +161,65 @@ export function judgeGrants(p: ProviderView): Outcome {
     return pass(`allows ${JSON.stringify(p.grantTypes)}.`);
 }
 
-/** A `fetch` for the API client on Node's https, so --ca-file applies (global fetch has no CA option). */
-export function fetchWithCa(ca: string | undefined): (url: string, init?: { method?: string; headers?: unknown; body?: unknown }) => Promise<Response> {
-    return async (url, init) => {
-        const headers: Record<string, string> = {};
-        new Headers(init?.headers as ConstructorParameters<typeof Headers>[0]).forEach((v, k) => {
-            headers[k] = v;
-        });
-        const res = await request(url, { method: init?.method, headers, body: typeof init?.body === "string" ? init.body : undefined, ca: trustWith(ca) });
-        const out = new Headers();
-        for (const [k, v] of Object.entries(res.headers)) {
-            if (v !== undefined) {
-                out.set(k, Array.isArray(v) ? v.join(", ") : v);
-            }
-        }
-        const empty = res.status === 204 || res.status === 304;
-        return new Response(empty ? null : res.body, { status: res.status, headers: out });
-    };
+/** Authentik's system settings the checks judge, or why they could not be read. */
+export interface SystemSettingsView {
+    /** "Allow users to change email" (default_user_change_email); undefined when unreadable. */
+    userChangeEmail?: boolean;
+    /** Why the settings could not be read (e.g. the token's user may not view system settings). */
+    unreadable?: string;
 }
 
-/** Reads the provider for `clientId` through the API client; undefined when there is none. */
-export async function readProvider(baseUrl: string, token: string, clientId: string, ca: string | undefined): Promise<{ provider?: ProviderView; preview?: Record<string, unknown> }> {
-    // Loaded only when AUTHENTIK_TOKEN is set: the client is large.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const api = require("@goauthentik/api") as typeof AuthentikApi;
-    const params = { basePath: `${baseUrl.replace(/\/+$/, "")}/api/v3`, accessToken: token, fetchApi: fetchWithCa(ca) };
-    const config = new api.Configuration(params);
-    const providers = new api.ProvidersApi(config);
-    const list = await providers.providersOauth2List({ clientId });
-    const found = list.results.find((r) => r.clientId === clientId);
+/** Reads the provider for `clientId`, its scope mappings, the token preview and the system settings. */
+export async function readProvider(baseUrl: string, token: string, clientId: string, ca: string | undefined): Promise<{ provider?: ProviderView; preview?: Record<string, unknown>; settings?: SystemSettingsView }> {
+    const api = new AuthentikApi(baseUrl, token, ca);
+    const list = await api.providers(clientId);
+    const found = list.results.find((r) => r.client_id === clientId);
     if (!found) {
         return {};
     }
-    const mappingsApi = new api.PropertymappingsApi(config);
-    const mappings = await Promise.all((found.propertyMappings ?? []).map(async (pmUuid) => {
+    const mappings = await Promise.all((found.property_mappings ?? []).map(async (pmUuid) => {
         try {
-            const m = await mappingsApi.propertymappingsProviderScopeRetrieve({ pmUuid });
-            return { name: m.name, managed: m.managed, scopeName: m.scopeName };
+            const m = await api.scopeMapping(pmUuid);
+            // null and absent alike, as the generated client reads them.
+            return { name: m.name, managed: m.managed ?? undefined, scopeName: m.scope_name };
         } catch {
             return undefined;
         }
     }));
-    // The preview needs a permission a read-only token may lack; the mappings then speak alone.
-    const preview = await providers.providersOauth2PreviewUserRetrieve({ id: found.pk }).then((r) => r.preview, () => undefined);
+    // The preview and the system settings need permissions a read-only token may lack; the
+    // mappings then speak alone, and the settings are reported as not read.
+    const preview = await api.previewUser(found.pk).then((r) => r.preview as Record<string, unknown>, () => undefined);
+    const settings = await api.settings().then(
+        (r): SystemSettingsView => ({ userChangeEmail: r.default_user_change_email }),
+        (err: unknown): SystemSettingsView => ({ unreadable: err instanceof AuthentikApiError ? `HTTP ${err.status}` : (err as Error).message }),
+    );
     return {
         provider: {
             pk: found.pk,
             name: found.name,
-            signingKey: found.signingKey,
-            assignedApplicationSlug: found.assignedApplicationSlug,
-            redirectUris: found.redirectUris.map((r) => ({ matchingMode: String(r.matchingMode), url: r.url, redirectUriType: r.redirectUriType === undefined ? undefined : String(r.redirectUriType) })),
-            grantTypes: found.grantTypes?.map(String),
+            signingKey: found.signing_key ?? undefined,
+            assignedApplicationSlug: found.assigned_application_slug,
+            redirectUris: found.redirect_uris.map((r) => ({ matchingMode: String(r.matching_mode), url: r.url, redirectUriType: r.redirect_uri_type === undefined ? undefined : String(r.redirect_uri_type) })),
+            grantTypes: found.grant_types?.map(String),
             mappings: mappings.filter((m): m is NonNullable<typeof m> => m !== undefined),
         },
         preview,
+        settings,
     };
 }
 
-/** Turns an API client error into a cause and a fix. */
+/** Turns an API error into a cause and a fix. */
 export function explainApiError(err: unknown, baseUrl: string): Outcome {
-    const response = (err as { response?: Response }).response;
-    if (response) {
-        if (response.status === 401 || response.status === 403) {
-            return fail(`Authentik's API at ${baseUrl} refused AUTHENTIK_TOKEN (HTTP ${response.status}).`, "Use an API token (intent API) of a user who may view OAuth2 providers and property mappings.");
+    if (err instanceof AuthentikApiError) {
+        if (err.status === 401 || err.status === 403) {
+            return fail(`Authentik's API at ${baseUrl} refused AUTHENTIK_TOKEN (HTTP ${err.status}).`, "Use an API token (intent API) of a user who may view OAuth2 providers and property mappings.");
         }
-        return fail(`Authentik's API at ${baseUrl} answered HTTP ${response.status}.`, "Check --authentik-url: it is Authentik's base URL, without /api/v3.");
+        if (err.status >= 200 && err.status <= 299) {
+            return fail(`Authentik's API at ${baseUrl} did not answer with JSON.`, "Check --authentik-url: it is Authentik's base URL, without /api/v3 (a proxy's page answered?).");
+        }
+        return fail(`Authentik's API at ${baseUrl} answered HTTP ${err.status}.`, "Check --authentik-url: it is Authentik's base URL, without /api/v3.");
     }
-    const cause = (err as { cause?: unknown }).cause ?? err;
-    const why = explainNetworkError(cause, baseUrl, "Pass the private CA that signed Authentik's certificate with --ca-file.");
+    const why = explainNetworkError(err, baseUrl, "Pass the private CA that signed Authentik's certificate with --ca-file.");
     return fail(`Authentik's API: ${why.detail}`, why.fix);
 }
 
@@ -215,6 +228,7 @@ interface ProviderRead {
     outcome?: Outcome;
     provider?: ProviderView;
     preview?: Record<string, unknown>;
+    settings?: SystemSettingsView;
     base: string;
 }
 
@@ -287,6 +301,6 @@ function providerSubcheck(name: string, judge: (read: ProviderRead, inputs: Doct
 
 export const redirectsCheck = providerSubcheck("redirect-uris", (read, inputs) => judgeRedirects(read.provider!, inputs.headlampUrl, inputs.kubectl));
 
-export const mappingsCheck = providerSubcheck("scope-mappings", (read, inputs) => judgePreview(read.provider!, read.preview, inputs.usernameClaim, inputs.groupsClaim));
+export const mappingsCheck = providerSubcheck("scope-mappings", (read, inputs) => judgePreview(read.provider!, read.preview, inputs.usernameClaim, inputs.groupsClaim, read.settings));
 
 export const grantsCheck = providerSubcheck("grant-types", (read) => judgeGrants(read.provider!));

@@ -2,6 +2,7 @@
 // found (the discovery document, the JWKS, the provider's redirect URIs, the user the API server
 // sees), so a later check builds on an earlier one instead of fetching it again.
 import { Outcome } from "./report";
+import type { ServerInputs } from "./servers";
 
 /** A JSON Web Key, as far as the doctor reads it. */
 export interface Jwk {
@@ -62,6 +63,8 @@ export interface DoctorInputs {
     cluster: string;
     /** Current time in seconds (tests pin it). */
     now: () => number;
+    /** The K3s servers to inspect over SSH and the plan the stack applied (absent: no server checks). */
+    servers?: ServerInputs;
 }
 
 /** Facts found by earlier checks. */
@@ -77,6 +80,8 @@ export interface Facts {
 export interface Check {
     /** Short name printed on its line, e.g. `issuer`. */
     readonly name: string;
+    /** The server a per-server check looks at (`user@host:port`), carried into the result. */
+    readonly server?: string;
     /** Checks that must pass first (their facts are used); when one did not, this one is skipped. */
     readonly needs: readonly string[];
     /**

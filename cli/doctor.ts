@@ -14,9 +14,11 @@ import { issuerCheck, signingCheck } from "./issuer";
 import { CheckResult, Outcome, STATUS, exitCodeOf, fail, formatJson, formatLine, pass, skip, summaryOf } from "./report";
 import { ClaimSettings, StackOutputs, claimSettingsOf, onPath, readStackOutputs } from "./stack";
 import { claimsCheck, tokenCheck } from "./token";
+import { serverChecks } from "./servers";
+import { parseSshTarget } from "./ssh";
 import { HEADLAMP_DEFAULTS } from "../components/headlamp/settings";
 
-/** Every check, in the order a login crosses them. */
+/** Every check but the per-server ones, in the order a login crosses them. */
 export const CHECKS: readonly Check[] = [
     issuerCheck,
     signingCheck,
@@ -32,6 +34,12 @@ export const CHECKS: readonly Check[] = [
     apiAuthCheck,
     rbacCheck,
 ];
+
+/** The checks for these inputs: the server checks (one set per server) between the token and the API server. */
+export function checksFor(inputs: DoctorInputs): Check[] {
+    const at = CHECKS.indexOf(apiServerCheck);
+    return [...CHECKS.slice(0, at), ...serverChecks(inputs), ...CHECKS.slice(at)];
+}
 
 /** Where the doctor writes and what it reads besides files (tests pass their own). */
 export interface DoctorIo {
@@ -69,7 +77,7 @@ export async function runChecks(checks: readonly Check[], inputs: DoctorInputs, 
                 outcome = fail(`the doctor itself failed: ${(err as Error).message}`, "This is a bug in headlamp-sso doctor; please report it with this line.");
             }
         }
-        const result: CheckResult = { check: check.name, ...outcome };
+        const result: CheckResult = { check: check.name, ...(check.server !== undefined ? { server: check.server } : {}), ...outcome };
         statusOf.set(check.name, result.status);
         results.push(result);
         hooks.onDone?.(result);
@@ -110,6 +118,35 @@ async function stackStep(args: DoctorArgs, io: DoctorIo): Promise<{ outputs: Sta
     }
 }
 
+/** The servers: --ssh targets, else the stack's; the plan always from the stack (apiServerInspect). */
+function serversFrom(args: DoctorArgs, outputs: StackOutputs, io: DoctorIo): DoctorInputs["servers"] {
+    const inspect = outputs.apiServerInspect;
+    let targets = args.ssh.map(parseSshTarget);
+    if (targets.length === 0 && inspect) {
+        targets = [];
+        for (const s of inspect.servers) {
+            try {
+                targets.push(parseSshTarget(s));
+            } catch {
+                // A server the output names in another form is left out; --ssh can name it.
+            }
+        }
+    }
+    const file = (flag: string, f: string | undefined) => {
+        if (f === undefined) {
+            return undefined;
+        }
+        readFileFlag(flag, f, io.cwd);
+        return path.resolve(io.cwd, f);
+    };
+    return {
+        targets,
+        plan: inspect?.plan,
+        sudo: inspect?.sudo,
+        ssh: { keyFile: file("--ssh-key", args.sshKey), knownHostsFile: file("--known-hosts", args.knownHosts), env: io.env },
+    };
+}
+
 /** Flags first, then the stack's outputs, then defaults. */
 export function inputsFrom(args: DoctorArgs, outputs: StackOutputs, io: DoctorIo): DoctorInputs {
     const claims: ClaimSettings = outputs.apiServerDropIn ? claimSettingsOf(outputs.apiServerDropIn) : {};
@@ -140,6 +177,7 @@ export function inputsFrom(args: DoctorArgs, outputs: StackOutputs, io: DoctorIo
         kubectl: !args.noKubectl,
         cluster: args.cluster ?? "main",
         now: io.now ?? (() => Math.floor(Date.now() / 1000)),
+        servers: serversFrom(args, outputs, io),
     };
 }
 
@@ -164,12 +202,13 @@ export async function runDoctor(argv: readonly string[], io: DoctorIo): Promise<
         }
         throw err;
     }
-    const width = Math.max(...["stack", ...CHECKS.map((c) => c.name)].map((n) => n.length));
+    const checks = checksFor(inputs);
+    const width = Math.max(...["stack", ...checks.map((c) => c.name)].map((n) => n.length));
     const progress = !args.json && io.stdout.isTTY === true;
     if (!args.json) {
         io.stdout.write(`${formatLine(stack, width)}\n`);
     }
-    const results = await runChecks(CHECKS, inputs, {
+    const results = await runChecks(checks, inputs, {
         onStart: (c) => {
             if (progress) {
                 io.stdout.write(`… ${c.name.padEnd(width)}  checking`);

@@ -1,5 +1,6 @@
 // Checks 1: the issuer. Its discovery document is reachable over TLS, names exactly the configured
-// issuer (trailing slash included), advertises RS256, and its JWKS holds an RSA signing key.
+// issuer (trailing slash included; another scheme or host is named as a proxy problem), advertises
+// RS256, and its JWKS, fetched only over https from the issuer's origin, holds an RSA signing key.
 import { discoveryUrlFor } from "../components/authentik/settings";
 import { Check, Discovery, DoctorInputs, Facts, Jwk } from "./context";
 import { explainNetworkError, getJson, trustWith } from "./http";
@@ -13,6 +14,42 @@ export function discoveryUrlOf(issuer: string): string {
 /** Two issuer URLs that differ only in trailing slashes (kube-apiserver and Headlamp still refuse that). */
 export function differOnlyInTrailingSlash(a: string, b: string): boolean {
     return a !== b && a.replace(/\/+$/, "") === b.replace(/\/+$/, "");
+}
+
+/**
+ * How two issuer URLs differ when they are the same but for the scheme and/or the host (port
+ * included): what Authentik publishes when it builds its URLs from a request a proxy passed on
+ * without the original scheme or host. Undefined when they differ otherwise (or not at all).
+ */
+export function differInOrigin(found: string, configured: string): { scheme: boolean; host: boolean } | undefined {
+    let f: URL;
+    let c: URL;
+    try {
+        f = new URL(found);
+        c = new URL(configured);
+    } catch {
+        return undefined;
+    }
+    const rest = (u: URL) => `${u.pathname}${u.search}${u.hash}`;
+    if (found === configured || rest(f) !== rest(c)) {
+        return undefined;
+    }
+    const scheme = f.protocol !== c.protocol;
+    const host = f.host !== c.host;
+    return scheme || host ? { scheme, host } : undefined;
+}
+
+/** The cause when Authentik publishes another scheme or host than the one users reach it at. */
+export function proxyCause(d: { scheme: boolean; host: boolean }, found: string, configured: string): string {
+    const what = [d.scheme ? `the scheme (${new URL(found).protocol.slice(0, -1)} instead of ${new URL(configured).protocol.slice(0, -1)})` : "", d.host ? `the host (${new URL(found).host} instead of ${new URL(configured).host})` : ""].filter(Boolean).join(" and ");
+    const headers = [d.scheme ? "X-Forwarded-Proto" : "", d.host ? "X-Forwarded-Host" : ""].filter(Boolean).join(" and ");
+    return `they differ only in ${what}: Authentik builds its issuer from the request it sees, so it sits behind a proxy (an ingress terminating TLS) whose ${headers} it does not get or does not trust (since Authentik 2026.8 only from the networks in AUTHENTIK_LISTEN__TRUSTED_PROXY_CIDRS)`;
+}
+
+/** The fix for proxyCause. */
+export function proxyFix(configured: string, d: { scheme: boolean; host: boolean }): string {
+    const headers = [d.scheme ? "X-Forwarded-Proto: https" : "", d.host ? "the original Host (or X-Forwarded-Host)" : ""].filter(Boolean).join(" and ");
+    return `Make the ingress in front of Authentik forward ${headers}, and trust the ingress's network in Authentik (AUTHENTIK_LISTEN__TRUSTED_PROXY_CIDRS, e.g. the cluster's pod network 10.42.0.0/16 on K3s), then restart Authentik; discovery must then name ${JSON.stringify(configured)}. Do not configure the ${d.scheme ? "http issuer: kube-apiserver requires https" : "internal host: users' tokens are issued for the public one"}.`;
 }
 
 export const NO_ISSUER = "no issuer (give --issuer, or run where `pulumi stack output` has issuerUrl).";
@@ -32,6 +69,13 @@ export function judgeIssuer(configured: string, doc: Discovery): Outcome {
         return fail(
             `the issuer is ${JSON.stringify(found)} but the configured issuer is ${JSON.stringify(configured)}: they differ only in the trailing slash, and kube-apiserver and Headlamp compare byte for byte.`,
             `Configure exactly ${JSON.stringify(found)} (the issuerUrl output of the stack) on the API server (oidc-issuer-url) and in Headlamp.`,
+        );
+    }
+    const origin = differInOrigin(found, configured);
+    if (origin) {
+        return fail(
+            `the document at ${discoveryUrlOf(configured)} names issuer ${JSON.stringify(found)}, not ${JSON.stringify(configured)}: ${proxyCause(origin, found, configured)}; kube-apiserver and Headlamp refuse every token.`,
+            proxyFix(configured, origin),
         );
     }
     return fail(
@@ -87,6 +131,34 @@ export const issuerCheck: Check = {
     },
 };
 
+/**
+ * Where the keys that verify the tokens may come from: https on the issuer's own origin (Authentik
+ * serves them at <issuer>jwks/). A key from anywhere else would let whoever serves that URL, or
+ * sits on a plain-http path to it, vouch for any token. Undefined when the URI is acceptable.
+ */
+export function judgeJwksUri(jwksUri: string, issuer: string): Outcome | undefined {
+    let u: URL;
+    try {
+        u = new URL(jwksUri);
+    } catch {
+        return fail(`the discovery document's jwks_uri ${JSON.stringify(jwksUri)} is not a URL.`, HS256_FIX);
+    }
+    const origin = new URL(issuer).origin;
+    if (u.protocol !== "https:") {
+        return fail(
+            `the discovery document's jwks_uri ${JSON.stringify(jwksUri)} is not https: the signing keys would come over plain ${u.protocol.slice(0, -1)}, so anyone on the way could swap them; the doctor does not fetch them.`,
+            `Serve the issuer's keys over https on its own origin (${origin}); behind a TLS-terminating proxy make Authentik see https (X-Forwarded-Proto: https from a network in AUTHENTIK_LISTEN__TRUSTED_PROXY_CIDRS).`,
+        );
+    }
+    if (u.origin !== origin) {
+        return fail(
+            `the discovery document's jwks_uri ${JSON.stringify(jwksUri)} is on ${u.origin}, not on the issuer's origin ${origin}; the doctor does not trust signing keys from another origin.`,
+            `Check what serves ${discoveryUrlOf(issuer)}: Authentik publishes its keys on the issuer's origin (${origin}/application/o/<slug>/jwks/); a proxy rewriting the host (X-Forwarded-Host) or another server answers there.`,
+        );
+    }
+    return undefined;
+}
+
 export const signingCheck: Check = {
     name: "signing",
     needs: ["issuer"],
@@ -96,6 +168,10 @@ export const signingCheck: Check = {
         const doc = facts.discovery!;
         if (typeof doc.jwks_uri !== "string") {
             return fail("the discovery document has no jwks_uri.", HS256_FIX);
+        }
+        const refused = judgeJwksUri(doc.jwks_uri, inputs.issuer!);
+        if (refused) {
+            return refused;
         }
         let jwks: unknown;
         try {

@@ -18,6 +18,8 @@ export interface Outcome {
 /** One line of the report: the check's name and its outcome. */
 export interface CheckResult extends Outcome {
     readonly check: string;
+    /** For the per-server checks: `user@host:port`. */
+    readonly server?: string;
 }
 
 export function pass(detail: string): Outcome {
@@ -53,9 +55,9 @@ export function summaryOf(results: readonly CheckResult[]): string {
         : `First broken link: ${failed[0].check}. ${failed.length} failed, ${passed} passed, ${skipped} skipped.`;
 }
 
-/** The report as JSON: a list of `{check, status, detail, fix}`. */
+/** The report as JSON: a list of `{check, status, detail, fix}` (and `server` for the server checks). */
 export function formatJson(results: readonly CheckResult[]): string {
-    return `${JSON.stringify(results.map((r) => ({ check: r.check, status: r.status, detail: r.detail, fix: r.fix ?? null })), null, 2)}\n`;
+    return `${JSON.stringify(results.map((r) => ({ check: r.check, ...(r.server !== undefined ? { server: r.server } : {}), status: r.status, detail: r.detail, fix: r.fix ?? null })), null, 2)}\n`;
 }
 
 /** The exit code: 0 when nothing failed, 1 when something did (2, bad usage, is decided earlier). */

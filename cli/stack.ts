@@ -6,6 +6,17 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
+import { K3sOidcPlan } from "../components/k3s/settings";
+
+/** What the doctor needs to inspect the K3s servers: the plan K3sOidcApiServer applied, and where. */
+export interface ApiServerInspect {
+    /** The resolved plan (components/k3s/settings.ts K3sOidcPlan): renderScript renders the runbook from it. */
+    plan: K3sOidcPlan;
+    /** `user@host:port` of every server. */
+    servers: string[];
+    /** K3sOidcApiServer's sudo arg, when set (else: sudo unless the user is root). */
+    sudo?: boolean;
+}
 
 /** The stack outputs the doctor uses (all optional: older stacks or partial deployments). */
 export interface StackOutputs {
@@ -14,6 +25,7 @@ export interface StackOutputs {
     headlampUrl?: string;
     kubeconfig?: string;
     apiServerDropIn?: string;
+    apiServerInspect?: ApiServerInspect;
 }
 
 /** The API server's claim settings, as a drop-in's kube-apiserver args give them. */
@@ -59,7 +71,14 @@ export function claimSettingsOf(dropIn: string): ClaimSettings {
 export function pickOutputs(json: unknown): StackOutputs {
     const o = (json ?? {}) as Record<string, unknown>;
     const str = (k: string) => (typeof o[k] === "string" && o[k] !== "" ? o[k] : undefined);
-    return { issuerUrl: str("issuerUrl"), clientId: str("clientId"), headlampUrl: str("headlampUrl"), kubeconfig: str("kubeconfig"), apiServerDropIn: str("apiServerDropIn") };
+    const inspect = o.apiServerInspect as Partial<ApiServerInspect> | undefined;
+    const plan = inspect?.plan as Partial<K3sOidcPlan> | undefined;
+    const usable = !!inspect && Array.isArray(inspect.servers) && inspect.servers.every((s) => typeof s === "string")
+        && !!plan && typeof plan === "object" && typeof plan.name === "string" && typeof plan.owner === "string" && typeof plan.configFile === "string" && typeof plan.issuerUrl === "string";
+    return {
+        issuerUrl: str("issuerUrl"), clientId: str("clientId"), headlampUrl: str("headlampUrl"), kubeconfig: str("kubeconfig"), apiServerDropIn: str("apiServerDropIn"),
+        apiServerInspect: usable ? { plan: plan as K3sOidcPlan, servers: inspect.servers as string[], ...(typeof inspect.sudo === "boolean" ? { sudo: inspect.sudo } : {}) } : undefined,
+    };
 }
 
 /** The path of an executable on PATH, or undefined. */

@@ -1,10 +1,10 @@
 // Checks 4: the ID token. Its RS256 signature verifies against the issuer's JWKS, `iss` is the
 // issuer, `aud` holds the client id, it has not expired, and its claims are what kube-apiserver
-// needs (email_verified not false when the username claim is email; groups present). The token is
+// needs (email_verified a boolean and not false when the username claim is email; groups present). The token is
 // never printed, only claims.
 import * as crypto from "crypto";
 import { Check, DoctorInputs, Facts, Jwk } from "./context";
-import { NO_ISSUER, differOnlyInTrailingSlash } from "./issuer";
+import { NO_ISSUER, differInOrigin, differOnlyInTrailingSlash, proxyCause, proxyFix } from "./issuer";
 import { Outcome, fail, pass } from "./report";
 
 /** A JWT split into its parts. */
@@ -64,6 +64,10 @@ export function judgeToken(jwt: DecodedJwt, keys: readonly Jwk[], issuer: string
     const p = jwt.payload;
     if (p.iss !== issuer) {
         const slashOnly = typeof p.iss === "string" && differOnlyInTrailingSlash(p.iss, issuer);
+        const origin = typeof p.iss === "string" ? differInOrigin(p.iss, issuer) : undefined;
+        if (origin) {
+            return fail(`iss is ${JSON.stringify(p.iss)}, the configured issuer is ${JSON.stringify(issuer)}: ${proxyCause(origin, p.iss as string, issuer)}.`, proxyFix(issuer, origin));
+        }
         return fail(
             `iss is ${JSON.stringify(p.iss)}, the configured issuer is ${JSON.stringify(issuer)}${slashOnly ? " (they differ only in the trailing slash)" : ""}.`,
             `Configure the API server and Headlamp with exactly ${JSON.stringify(p.iss)}, or get the token from ${JSON.stringify(issuer)}.`,
@@ -82,6 +86,28 @@ export function judgeToken(jwt: DecodedJwt, keys: readonly Jwk[], issuer: string
     return pass(`RS256 signature valid (kid ${JSON.stringify(kid ?? null)}), iss and aud match, expires ${new Date(p.exp * 1000).toISOString()}.`);
 }
 
+/** The fix when a mapping returns email_verified as something other than a JSON boolean. */
+export const EMAIL_VERIFIED_BOOLEAN_FIX = "Make the email scope mapping return the boolean True (\"email_verified\": True, not \"True\", \"true\" or str(...)); AuthentikOidcApp's own mapping (emailVerified: true, the default) does. Then get a new token.";
+
+/**
+ * What kube-apiserver says of a present `email_verified` that is not a JSON boolean when the
+ * username claim is email (k8s.io/apiserver .../token/oidc/oidc.go: it unmarshals the claim into a
+ * Go bool: "oidc: parse 'email_verified' claim: json: cannot unmarshal string into Go value of
+ * type bool"; JSON null leaves the bool false: "oidc: email not verified"), or undefined when it is
+ * a boolean or absent (an absent claim is not checked).
+ */
+export function emailVerifiedNotBoolean(claims: Record<string, unknown>): string | undefined {
+    if (!("email_verified" in claims) || claims.email_verified === undefined || typeof claims.email_verified === "boolean") {
+        return undefined;
+    }
+    const v = claims.email_verified;
+    if (v === null) {
+        return "null, not a boolean, and the username claim is email: kube-apiserver reads null as false and rejects the token (\"oidc: email not verified\")";
+    }
+    const goType = Array.isArray(v) ? "array" : typeof v === "object" ? "object" : typeof v === "number" ? "number" : "string";
+    return `${JSON.stringify(v)} (a JSON ${goType}, not a boolean) and the username claim is email: kube-apiserver rejects the token ("oidc: parse 'email_verified' claim: json: cannot unmarshal ${goType} into Go value of type bool")`;
+}
+
 /** Checks the claims kube-apiserver maps to the user: the username claim, email_verified, groups. */
 export function judgeClaims(payload: Record<string, unknown>, usernameClaim: string, groupsClaim: string): Outcome {
     const username = payload[usernameClaim];
@@ -89,6 +115,10 @@ export function judgeClaims(payload: Record<string, unknown>, usernameClaim: str
         return fail(`the token has no ${JSON.stringify(usernameClaim)} claim, which the API server uses as the username.`, usernameClaim === "email"
             ? "Add the email scope to the login (Headlamp and kubelogin scopes) and the email scope mapping to the provider."
             : `Map ${JSON.stringify(usernameClaim)} in Authentik, or set the username claim (usernameClaim) to one the token has.`);
+    }
+    const notBoolean = usernameClaim === "email" ? emailVerifiedNotBoolean(payload) : undefined;
+    if (notBoolean !== undefined) {
+        return fail(`email_verified is ${notBoolean}.`, EMAIL_VERIFIED_BOOLEAN_FIX);
     }
     if (usernameClaim === "email" && payload.email_verified === false) {
         return fail(

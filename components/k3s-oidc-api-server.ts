@@ -160,6 +160,12 @@ export class K3sOidcApiServer extends pulumi.ComponentResource {
     public readonly reports: pulumi.Output<string[]>;
     /** The remote.Command of each server, in order. */
     public readonly commands: remote.Command[];
+    /**
+     * The resolved plan every server got, as JSON (no secret: the issuer's CA is public), resolved
+     * once all of them are configured: what `headlamp-sso doctor` renders its read-only inspect
+     * runbook from. A string, so every language reads it the same way.
+     */
+    public readonly planJson: pulumi.Output<string>;
 
     constructor(name: string, args: K3sOidcApiServerArgs, opts?: pulumi.ComponentResourceOptions) {
         validateK3sArgs(name, args).throwIfAny(`K3sOidcApiServer "${name}"`);
@@ -267,6 +273,7 @@ export class K3sOidcApiServer extends pulumi.ComponentResource {
         this.issuerUrl = afterAll(args.issuerUrl);
         this.clientId = afterAll(args.clientId);
         this.reports = pulumi.all(commands.map((c) => c.stdout));
+        this.planJson = afterAll(plan.apply((p) => JSON.stringify(p)));
         this.registerOutputs({
             dropIn: this.dropIn,
             dropInPath: this.dropInPath,
@@ -276,6 +283,7 @@ export class K3sOidcApiServer extends pulumi.ComponentResource {
             issuerUrl: this.issuerUrl,
             clientId: this.clientId,
             reports: this.reports,
+            planJson: this.planJson,
         });
     }
 }

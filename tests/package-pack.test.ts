@@ -199,6 +199,14 @@ describe("package: npm pack, offline install into a fresh project, consumer unde
         assert.strictEqual(sdkPkg.pulumi.parameterization.name, "authentik");
         const pulumis = run("find", [nm, "-path", "*/@pulumi/pulumi/package.json"], project, 30_000).split("\n").filter(Boolean);
         assert.deepStrictEqual(pulumis, [path.join(nm, "@pulumi", "pulumi", "package.json")], "exactly one @pulumi/pulumi (the consumer's)");
+        // A lean install: the doctor reads Authentik's API itself; its 59 MB client is only a devDependency.
+        assert.ok(!("@goauthentik/api" in pkg.dependencies), "@goauthentik/api is not a dependency of the package");
+        const authentikClients = run("find", [nm, "-path", "*/@goauthentik/api/package.json"], project, 30_000).split("\n").filter(Boolean);
+        assert.deepStrictEqual(authentikClients, [], "the installed tree has no @goauthentik/api");
+        const sizeOf = (dir: string) => Number(run("du", ["-sk", dir], project, 30_000).split("\t")[0]);
+        const total = sizeOf(nm);
+        const peers = sizeOf(path.join(nm, "@pulumi", "pulumi")) + sizeOf(path.join(nm, "@types", "node"));
+        console.log(`      installed tree: ${(total / 1024).toFixed(1)} MB in node_modules (${((total - peers) / 1024).toFixed(1)} MB without the consumer's own @pulumi/pulumi and @types/node)`);
     });
 
     it("compiles examples/consumer against the installed package and runs it under mocks", function () {
@@ -290,7 +298,8 @@ describe("package: npm pack, offline install into a fresh project, consumer unde
             const rows = JSON.parse(r.stdout) as { check: string; status: string }[];
             const passed = rows.filter((x) => x.status === "pass").map((x) => x.check);
             assert.deepStrictEqual(passed, ["issuer", "signing", "provider", "redirect-uris", "scope-mappings", "grant-types", "headlamp", "headlamp-login", "token", "token-claims"]);
-            assert.ok(api.requests.length > 0, "the Authentik checks went through @goauthentik/api from the installed package");
+            assert.ok(api.requests.some((q) => q.startsWith("GET /api/v3/providers/oauth2/")), "the Authentik checks read the API from the installed package");
+            assert.ok(api.requests.includes("GET /api/v3/admin/settings/"), "...and the system settings");
         } finally {
             await Promise.all([idp.stop(), headlamp.stop(), api.stop()]);
             pki.remove();

@@ -151,8 +151,8 @@ export async function checkChain(api: ApiServer, token: string, user: FakeUser, 
     if (!who.ok) {
         const reason = who.reason ?? who.error ?? "no reason logged";
         let link = "AuthentikOidcApp (issuer URL, client id, signing key, scope mappings) -> K3sOidcApiServer (oidc flags / AuthenticationConfiguration)";
-        if (/email not verified/.test(reason)) {
-            link = 'AuthentikOidcApp\'s email scope mapping (EMAIL_VERIFIED_EXPRESSION: email_verified) -> K3sOidcApiServer usernameClaim "email" (kube-apiserver refuses email_verified false)';
+        if (/email not verified|parse 'email_verified' claim/.test(reason)) {
+            link = 'AuthentikOidcApp\'s email scope mapping (EMAIL_VERIFIED_EXPRESSION: email_verified) -> K3sOidcApiServer usernameClaim "email" (kube-apiserver refuses email_verified false or not a boolean)';
         } else if (/expected audience/.test(reason)) {
             link = "AuthentikOidcApp clientId (the token's aud) -> K3sOidcApiServer clientId (oidc-client-id / audiences)";
         } else if (/err="invalid bearer token"$/.test(reason)) {

@@ -1,8 +1,8 @@
 // `headlamp-sso doctor`'s API server checks (#5) against a real kube-apiserver (tests/apiserver/
 // harness.ts), configured with the OIDC flags K3sOidcApiServer renders (oidcFlags of its plan) and
 // trusting the fake Authentik issuer: the healthy chain passes /readyz, SelfSubjectReview and RBAC;
-// then one broken link at a time (no binding, a binding without the groups prefix, the API server
-// not trusting the issuer's CA) fails exactly its check with its fix.
+// then one broken link at a time (no binding, a binding without the groups prefix, a non-boolean
+// email_verified, the API server not trusting the issuer's CA) fails exactly its check with its fix.
 // Part of the kube-apiserver tier: needs the binaries of tests/apiserver/setup.sh.
 import * as assert from "assert";
 import * as fs from "fs";
@@ -133,6 +133,29 @@ describe("doctor against a real kube-apiserver with K3sOidcApiServer's OIDC flag
         } finally {
             await unbind("headlamp-admins-unprefixed");
         }
+    });
+
+    it("email_verified the string \"true\": the real API server refuses the token and the doctor's token-claims says why, with the same reason", async () => {
+        const token = await idp.mint(ada, { claims: { email_verified: "true" } });
+        const r = await api.request("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", { token, body: { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" } });
+        assert.strictEqual(r.status, 401, r.text);
+        const reason = /oidc: parse 'email_verified' claim: json: cannot unmarshal string into Go value of type bool/;
+        let logged = false;
+        for (let i = 0; i < 20 && !logged; i++) {
+            logged = reason.test(api.log());
+            if (!logged) {
+                await new Promise((res) => setTimeout(res, 100));
+            }
+        }
+        assert.ok(logged, "kube-apiserver logs its reason");
+        const file = path.join(dir, "string-true.jwt");
+        fs.writeFileSync(file, token);
+        const cap = new Capture();
+        await runDoctor([...flags.map((f) => (f === tokenFile ? file : f)), "--json"], { stdout: cap.stdout, stderr: cap.stderr, env: { PATH: "" }, cwd: dir, readStdin: () => "" });
+        const rows = Object.fromEntries((JSON.parse(cap.out) as Row[]).map((x) => [x.check, x]));
+        assert.strictEqual(rows["token-claims"].status, "fail");
+        assert.match(rows["token-claims"].detail, reason);
+        assert.strictEqual(rows["apiserver-auth"].status, "skip", "the first broken link is the claim, not the API server");
     });
 
     it("CA not trusted by the API server: the token is valid, only apiserver-auth fails, pointing at oidc-ca-file", async () => {

@@ -11,6 +11,7 @@ import { K3sOidcPlan, K3sPlanInput, resolvePlan, validateK3sArgs } from "../../c
 import { pathsFor } from "../../components/k3s/render";
 import { EMAIL_VERIFIED_EXPRESSION } from "../../components/authentik/settings";
 import { FakeAuthentik, FakeUser, MintOptions } from "../fake-authentik/issuer";
+import { decodeJwt, judgeClaims } from "../../cli/token";
 import { ApiServer } from "./harness";
 import { K3sNode, RbacArgs, applyAsAdmin, canI, checkChain, headlampBindings, whoami } from "./chain";
 
@@ -29,6 +30,8 @@ const USER_CONFIG = 'write-kubeconfig-mode: "0644"\nkube-apiserver-arg:\n- "even
 function brokenTokens(idp: FakeAuthentik): [string, MintOptions, RegExp, RegExp][] {
     return [
         ["email_verified false", { claims: { email_verified: false } }, /oidc: email not verified/, /email scope mapping/],
+        // A mapping returning "True" or str(...): kube-apiserver unmarshals the claim into a Go bool.
+        ["email_verified the string \"true\"", { claims: { email_verified: "true" } }, /oidc: parse 'email_verified' claim: json: cannot unmarshal string into Go value of type bool/, /email scope mapping/],
         ["a wrong audience", { audience: "someone-else" }, /expected audience .*someone-else/, /AuthentikOidcApp clientId/],
         // No authenticator claims a token from another issuer: only "invalid bearer token".
         ["the issuer without its trailing slash", { issuer: idp.issuerUrl.replace(/\/$/, "") }, /err="invalid bearer token"$/, /AuthentikOidcApp issuerUrl/],
@@ -98,7 +101,7 @@ function sharedChecks(get: () => { idp: FakeAuthentik; s: Scenario }): void {
         assert.strictEqual((await whoami(s.api, await idp.mint(ada, { kind: "access" }))).username, "ada@example.com");
     });
 
-    it("refuses email_verified false, a wrong audience, an issuer without the slash, HS256, an expired token and an unpublished key", async () => {
+    it("refuses email_verified false or a string, a wrong audience, an issuer without the slash, HS256, an expired token and an unpublished key", async () => {
         const { idp, s } = get();
         for (const [what, opts, reason, link] of brokenTokens(idp)) {
             const token = await idp.mint(ada, opts);
@@ -110,6 +113,12 @@ function sharedChecks(get: () => { idp: FakeAuthentik; s: Scenario }): void {
             const problems = await checkChain(s.api, token, ada, RBAC);
             assert.strictEqual(problems.length, 1, `${what}: ${problems.join("; ")}`);
             assert.match(problems[0], link, `${what}: the link named`);
+            if (/email_verified/.test(what)) {
+                // The doctor's rule, held against the real one: it refuses what the API server refuses.
+                const claims = judgeClaims(decodeJwt(token).payload, "email", "groups");
+                assert.strictEqual(claims.status, "fail", `${what}: the doctor's token-claims passed it`);
+                assert.match(claims.detail, reason, `${what}: the doctor names kube-apiserver's reason`);
+            }
         }
     });
 

@@ -4,6 +4,9 @@
 // a time and exactly that check must fail, with its fix; the healthy chain must pass.
 import * as assert from "assert";
 import * as fs from "fs";
+import * as http from "http";
+import * as https from "https";
+import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { renderOidcKubeconfig } from "../../program/kubeconfig";
@@ -115,7 +118,8 @@ describe("headlamp-sso doctor against fake Authentik, Authentik API and Headlamp
         const status = Object.fromEntries(r.rows.map((x) => [x.check, x.status]));
         assert.deepStrictEqual(status, {
             stack: "skip", issuer: "pass", signing: "pass", provider: "pass", "redirect-uris": "pass", "scope-mappings": "pass", "grant-types": "pass",
-            headlamp: "pass", "headlamp-login": "pass", token: "pass", "token-claims": "pass", apiserver: "skip", "apiserver-auth": "skip", rbac: "skip",
+            headlamp: "pass", "headlamp-login": "pass", token: "pass", "token-claims": "pass",
+            "server-config": "skip", "server-args": "skip", "server-pending": "skip", apiserver: "skip", "apiserver-auth": "skip", rbac: "skip",
         });
         assert.match(r.byCheck["token-claims"].detail, /email "alice@example.com", email_verified true, groups \["k8s-admins"\]/);
         assert.match(r.byCheck["scope-mappings"].detail, /email_verified true/);
@@ -201,6 +205,80 @@ describe("headlamp-sso doctor against fake Authentik, Authentik API and Headlamp
         assert.deepStrictEqual(failed(r.rows), ["token-claims"]);
         assert.match(r.byCheck["token-claims"].detail, /oidc: email not verified/);
         assert.match(r.byCheck.provider.detail, /no AUTHENTIK_TOKEN/);
+    });
+
+    it("email_verified the string \"True\" (a mapping returning \"True\"): scope-mappings fails from the preview, token-claims from the token, each with kube-apiserver's reason and the boolean fix", async () => {
+        const stringTrue = 'return {\n    "email": request.user.email,\n    "email_verified": "True"\n}\n';
+        const w = await world({ idp: { emailExpression: stringTrue } });
+        assert.strictEqual(w.idp.claimsFor(alice).email_verified, "True", "the fake issuer follows the mapping");
+        const r = await rows(flags(w));
+        assert.deepStrictEqual(failed(r.rows), ["scope-mappings"]);
+        assert.match(r.byCheck["scope-mappings"].detail, /email_verified "True" \(a JSON string, not a boolean\).*cannot unmarshal string into Go value of type bool/);
+        assert.match(r.byCheck["scope-mappings"].fix!, /boolean True/);
+        const noApi = await rows(flags(w), { PATH: "" });
+        assert.deepStrictEqual(failed(noApi.rows), ["token-claims"]);
+        assert.match(noApi.byCheck["token-claims"].detail, /oidc: parse 'email_verified' claim: json: cannot unmarshal string into Go value of type bool/);
+        assert.match(noApi.byCheck["token-claims"].fix!, /boolean True/);
+        // With another username claim kube-apiserver does not read email_verified, nor does the doctor.
+        const other = await rows([...flags(w), "--username-claim", "preferred_username"]);
+        assert.deepStrictEqual(failed(other.rows), []);
+    });
+
+    it("Authentik behind a TLS-terminating proxy it does not trust publishes an http issuer: issuer fails naming X-Forwarded-Proto and AUTHENTIK_LISTEN__TRUSTED_PROXY_CIDRS", async () => {
+        const w = await world({ idp: { seenScheme: "http" } });
+        assert.strictEqual(w.idp.publishedIssuer, w.idp.issuerUrl.replace(/^https:/, "http:"));
+        const r = await rows(flags(w));
+        assert.deepStrictEqual(failed(r.rows), ["issuer"]);
+        assert.match(r.byCheck.issuer.detail, /differ only in the scheme \(http instead of https\)/);
+        assert.match(r.byCheck.issuer.detail, /X-Forwarded-Proto/);
+        assert.match(r.byCheck.issuer.fix!, /AUTHENTIK_LISTEN__TRUSTED_PROXY_CIDRS/);
+        assert.match(r.byCheck.issuer.fix!, /X-Forwarded-Proto: https/);
+    });
+
+    it("a JWKS over plain http or from another origin is not fetched: signing fails saying so (a key from there would verify the token)", async () => {
+        const jwksServed: string[] = [];
+        const ref: { idp?: FakeAuthentik } = {};
+        const plain = http.createServer((req, res) => {
+            jwksServed.push(`http ${req.url}`);
+            res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(ref.idp!.jwks()));
+        });
+        const other = https.createServer({ key: pki.server.keyPem, cert: pki.server.certPem }, (req, res) => {
+            jwksServed.push(`https ${req.url}`);
+            res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(ref.idp!.jwks()));
+        });
+        const port = (srv: http.Server) => new Promise<number>((resolve) => srv.listen(0, "127.0.0.1", () => resolve((srv.address() as net.AddressInfo).port)));
+        const [plainPort, otherPort] = [await port(plain), await port(other)];
+        try {
+            for (const [jwksUri, reason] of [[`http://127.0.0.1:${plainPort}/jwks`, /is not https/], [`https://127.0.0.1:${otherPort}/application/o/headlamp/jwks/`, /not on the issuer's origin https:\/\/127\.0\.0\.1:\d+/]] as const) {
+                const w = await world({ idp: { discovery: { jwks_uri: jwksUri } } });
+                ref.idp = w.idp;
+                const r = await rows(flags(w));
+                assert.deepStrictEqual(failed(r.rows), ["signing"], jwksUri);
+                assert.match(r.byCheck.signing.detail, reason);
+                assert.strictEqual(r.byCheck.token.status, "skip");
+            }
+            assert.deepStrictEqual(jwksServed, [], "the doctor fetched a JWKS it must not trust");
+        } finally {
+            await Promise.all([plain, other].map((srv) => new Promise<void>((resolve) => { srv.close(() => resolve()); srv.closeAllConnections(); })));
+        }
+    });
+
+    it("users may change their email while the email is the username: scope-mappings fails with the setting and the fix; unreadable settings are said, not guessed", async () => {
+        const w = await world({ api: { userChangeEmail: true } });
+        const r = await rows(flags(w));
+        assert.deepStrictEqual(failed(r.rows), ["scope-mappings"]);
+        assert.match(r.byCheck["scope-mappings"].detail, /default_user_change_email true/);
+        assert.match(r.byCheck["scope-mappings"].fix!, /Allow users to change email/);
+        assert.match(r.byCheck["scope-mappings"].fix!, /accessGroups/);
+        assert.ok(w.api.requests.includes("GET /api/v3/admin/settings/"), w.api.requests.join("\n"));
+        // Another username claim: the email is not the identity, the setting does not matter here.
+        const other = await rows([...flags(w), "--username-claim", "preferred_username"]);
+        assert.deepStrictEqual(failed(other.rows), []);
+        const off = await rows(flags(await world()));
+        assert.match(off.byCheck["scope-mappings"].detail, /users may not change their email/);
+        const forbidden = await rows(flags(await world({ api: { userChangeEmail: true, settingsForbidden: true } })));
+        assert.deepStrictEqual(failed(forbidden.rows), []);
+        assert.match(forbidden.byCheck["scope-mappings"].detail, /system settings could not be read \(HTTP 403/);
     });
 
     it("wrong redirect: Headlamp behind a proxy that does not forward https sends an http redirect_uri; only headlamp-login fails", async () => {

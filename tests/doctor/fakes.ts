@@ -1,10 +1,12 @@
 // Stand-ins for the doctor's tests, on https://127.0.0.1 with a CA of their own:
 //
-// - FakeAuthentikApi: the parts of Authentik's REST API (/api/v3) the doctor reads through
-//   @goauthentik/api, in the API's own JSON shapes (snake_case, paginated lists):
+// - FakeAuthentikApi: the parts of Authentik's REST API (/api/v3) the doctor reads (cli/authentik-api.ts;
+//   the tests read them through @goauthentik/api too), in the API's own JSON shapes (snake_case, paginated lists):
 //     GET /api/v3/providers/oauth2/?client_id=<id>           authentik/providers/oauth2/api/providers.py
 //     GET /api/v3/providers/oauth2/<pk>/preview_user/        (IDToken.new(...).to_dict() for the caller)
 //     GET /api/v3/propertymappings/provider/scope/<uuid>/
+//     GET /api/v3/admin/settings/                             authentik/tenants/api/settings.py (SettingsSerializer;
+//                                                             403 without the view_system_settings permission)
 //   Requests without the right bearer token get 403, as DRF answers. The provider's scope mappings
 //   are those AuthentikOidcApp attaches (planScopes), and preview_user answers with the claims the
 //   fake issuer (tests/fake-authentik/issuer.ts) would put into an ID token for that user, so the
@@ -80,6 +82,10 @@ export interface FakeApiOptions {
     grantTypes?: string[];
     /** The token's user lacks the permission preview_user needs (403 there only). */
     previewForbidden?: boolean;
+    /** The system setting "Allow users to change email" (default_user_change_email). Default false, Authentik's default. */
+    userChangeEmail?: boolean;
+    /** The token's user lacks authentik_rbac.view_system_settings (403 on /admin/settings/ only). */
+    settingsForbidden?: boolean;
 }
 
 export class FakeAuthentikApi extends FakeServer {
@@ -134,7 +140,18 @@ export class FakeAuthentikApi extends FakeServer {
                 return;
             }
             let m: RegExpExecArray | null;
-            if (url.pathname === "/api/v3/providers/oauth2/") {
+            if (url.pathname === "/api/v3/admin/settings/" && opts.settingsForbidden) {
+                send(403, { detail: "You do not have permission to perform this action." });
+            } else if (url.pathname === "/api/v3/admin/settings/") {
+                // SettingsSerializer's fields with the defaults of authentik/tenants/models.py.
+                send(200, {
+                    avatars: "gravatar,initials", default_user_change_name: true, default_user_change_email: opts.userChangeEmail ?? false,
+                    default_user_change_username: false, event_retention: "days=365", reputation_lower_limit: -5, reputation_upper_limit: 5,
+                    footer_links: [], gdpr_compliance: true, impersonation: true, impersonation_require_reason: true,
+                    default_token_duration: "minutes=30", default_token_length: 60, pagination_default_page_size: 20, pagination_max_page_size: 100,
+                    flags: { core_default_app_access: true, enterprise_audit_include_expanded_diff: false, flows_continuous_login: false, flows_refresh_others: false },
+                });
+            } else if (url.pathname === "/api/v3/providers/oauth2/") {
                 const clientId = url.searchParams.get("client_id");
                 const results = clientId === null || clientId === provider.client_id ? [provider] : [];
                 send(200, { pagination: { next: 0, previous: 0, count: results.length, current: 1, total_pages: 1, start_index: results.length ? 1 : 0, end_index: results.length }, results, autocomplete: {} });

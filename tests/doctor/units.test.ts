@@ -7,16 +7,17 @@ import { renderDropIn } from "../../components/k3s/render";
 import { resolvePlan } from "../../components/k3s/settings";
 import { renderOidcKubeconfig } from "../../program/kubeconfig";
 import { UsageError, parseArgs } from "../../cli/args";
-import { authentikBaseOf, judgeGrants, judgeRedirects, redirectAllowed, ProviderView } from "../../cli/authentik";
+import { CHANGE_EMAIL_FIX, authentikBaseOf, judgeGrants, judgePreview, judgeRedirects, redirectAllowed, ProviderView } from "../../cli/authentik";
+import { MANAGED_SCOPES } from "../../components/authentik/settings";
 import { Binding, hasAdminCredentials, judgeRbac, judgeReview, matchBindings, parseKubeconfig } from "../../cli/apiserver";
 import { Check, DoctorInputs } from "../../cli/context";
 import { runChecks } from "../../cli/doctor";
 import { judgeLoginRedirect, loginStartUrl } from "../../cli/headlamp";
-import { discoveryUrlOf, judgeIssuer, judgeSigning, rsaSigningKeys } from "../../cli/issuer";
+import { differInOrigin, discoveryUrlOf, judgeIssuer, judgeJwksUri, judgeSigning, rsaSigningKeys } from "../../cli/issuer";
 import { trustWith } from "../../cli/http";
 import { exitCodeOf, fail, formatJson, formatLine, pass, skip } from "../../cli/report";
 import { claimSettingsOf, pickOutputs } from "../../cli/stack";
-import { decodeJwt, judgeClaims } from "../../cli/token";
+import { EMAIL_VERIFIED_BOOLEAN_FIX, decodeJwt, emailVerifiedNotBoolean, judgeClaims } from "../../cli/token";
 
 const ISSUER = "https://auth.example.com/application/o/headlamp/";
 
@@ -187,5 +188,69 @@ describe("doctor: pure decisions", function () {
             ["e", "skip", "it needs c, which was skipped."],
             ["f", "fail", "the doctor itself failed: boom"],
         ]);
+    });
+
+    it("email_verified must be a JSON boolean when the username claim is email, as kube-apiserver unmarshals it into a Go bool", () => {
+        for (const [value, goType] of [["true", "string"], ["True", "string"], [1, "number"], [{}, "object"], [[true], "array"]] as const) {
+            const r = judgeClaims({ email: "a@x", email_verified: value, groups: [] }, "email", "groups");
+            assert.strictEqual(r.status, "fail", JSON.stringify(value));
+            assert.ok(r.detail.includes(`oidc: parse 'email_verified' claim: json: cannot unmarshal ${goType} into Go value of type bool`), r.detail);
+            assert.strictEqual(r.fix, EMAIL_VERIFIED_BOOLEAN_FIX);
+        }
+        assert.match(judgeClaims({ email: "a@x", email_verified: null, groups: [] }, "email", "groups").detail, /null.*oidc: email not verified/);
+        assert.strictEqual(emailVerifiedNotBoolean({ email_verified: true }), undefined);
+        assert.strictEqual(emailVerifiedNotBoolean({}), undefined);
+        assert.strictEqual(judgeClaims({ sub: "x", email_verified: "true", groups: [] }, "sub", "groups").status, "pass", "only the email username makes kube-apiserver read it");
+        const p: ProviderView = { pk: 1, name: "h", assignedApplicationSlug: "h", redirectUris: [], mappings: [{ name: "headlamp-email-verified", managed: null, scopeName: "email" }, { name: "p", managed: MANAGED_SCOPES.profile, scopeName: "profile" }] };
+        const preview = { email: "a@x", email_verified: "True", groups: ["g"] };
+        const bad = judgePreview(p, preview, "email", "groups");
+        assert.strictEqual(bad.status, "fail");
+        assert.match(bad.detail, /"True" \(a JSON string, not a boolean\).*the mapping "headlamp-email-verified"/);
+        assert.strictEqual(judgePreview(p, { ...preview, email_verified: true }, "email", "groups").status, "pass");
+        assert.strictEqual(judgePreview(p, preview, "preferred_username", "groups").status, "pass");
+    });
+
+    it("scope-mappings and the system settings: users who may change their email fail it only while the email is the username", () => {
+        const p: ProviderView = { pk: 1, name: "h", assignedApplicationSlug: "h", redirectUris: [], mappings: [{ name: "e", managed: null, scopeName: "email" }, { name: "p", managed: MANAGED_SCOPES.profile, scopeName: "profile" }] };
+        const preview = { email: "a@x", email_verified: true, groups: ["g"] };
+        const open = judgePreview(p, preview, "email", "groups", { userChangeEmail: true });
+        assert.strictEqual(open.status, "fail");
+        assert.match(open.detail, /becomes that Kubernetes user/);
+        assert.strictEqual(open.fix, CHANGE_EMAIL_FIX);
+        assert.strictEqual(judgePreview(p, undefined, "email", "groups", { userChangeEmail: true }).status, "fail", "also without a preview");
+        assert.strictEqual(judgePreview(p, preview, "sub", "groups", { userChangeEmail: true }).status, "pass");
+        assert.match(judgePreview(p, preview, "email", "groups", { userChangeEmail: false }).detail, /users may not change their email/);
+        assert.match(judgePreview(p, preview, "email", "groups", { unreadable: "HTTP 403" }).detail, /could not be read \(HTTP 403/);
+        assert.strictEqual(judgePreview(p, preview, "email", "groups", { unreadable: "HTTP 403" }).status, "pass");
+    });
+
+    it("an issuer that differs only in scheme or host is named as a proxy Authentik does not trust, with the headers and AUTHENTIK_LISTEN__TRUSTED_PROXY_CIDRS", () => {
+        assert.deepStrictEqual(differInOrigin(ISSUER.replace("https:", "http:"), ISSUER), { scheme: true, host: false });
+        assert.deepStrictEqual(differInOrigin("https://authentik.internal:9443/application/o/headlamp/", ISSUER), { scheme: false, host: true });
+        assert.deepStrictEqual(differInOrigin("http://authentik-server:9000/application/o/headlamp/", ISSUER), { scheme: true, host: true });
+        assert.strictEqual(differInOrigin(ISSUER, ISSUER), undefined);
+        assert.strictEqual(differInOrigin("https://auth.example.com/application/o/other/", ISSUER), undefined);
+        assert.strictEqual(differInOrigin("http://auth.example.com/application/o/headlamp", ISSUER), undefined, "the slash differs as well: not only the origin");
+        const scheme = judgeIssuer(ISSUER, { issuer: ISSUER.replace("https:", "http:") });
+        assert.strictEqual(scheme.status, "fail");
+        assert.match(scheme.detail, /only in the scheme \(http instead of https\).*X-Forwarded-Proto.*AUTHENTIK_LISTEN__TRUSTED_PROXY_CIDRS/);
+        assert.match(scheme.fix!, /X-Forwarded-Proto: https.*AUTHENTIK_LISTEN__TRUSTED_PROXY_CIDRS.*kube-apiserver requires https/);
+        const host = judgeIssuer(ISSUER, { issuer: "https://authentik.internal:9443/application/o/headlamp/" });
+        assert.match(host.detail, /only in the host \(authentik\.internal:9443 instead of auth\.example\.com\).*X-Forwarded-Host/);
+        assert.doesNotMatch(host.detail, /X-Forwarded-Proto/);
+        assert.match(host.fix!, /original Host/);
+        assert.doesNotMatch(judgeIssuer(ISSUER, { issuer: "https://auth.example.com/application/o/other/" }).detail, /proxy/);
+    });
+
+    it("jwks_uri: only https on the issuer's origin", () => {
+        assert.strictEqual(judgeJwksUri(`${ISSUER}jwks/`, ISSUER), undefined);
+        assert.strictEqual(judgeJwksUri("https://auth.example.com/application/o/headlamp/jwks/", ISSUER), undefined);
+        assert.match(judgeJwksUri("http://auth.example.com/application/o/headlamp/jwks/", ISSUER)!.detail, /is not https/);
+        assert.match(judgeJwksUri("http://localhost:8080/jwks", ISSUER)!.detail, /is not https/);
+        const other = judgeJwksUri("https://keys.example.net/jwks", ISSUER)!;
+        assert.strictEqual(other.status, "fail");
+        assert.match(other.detail, /on https:\/\/keys\.example\.net, not on the issuer's origin https:\/\/auth\.example\.com/);
+        assert.match(judgeJwksUri("https://auth.example.com:8443/jwks", ISSUER)!.detail, /not on the issuer's origin/, "another port is another origin");
+        assert.match(judgeJwksUri("not a url", ISSUER)!.detail, /not a URL/);
     });
 });

@@ -137,6 +137,15 @@ export interface FakeAuthentikOptions {
     accessTokenValidity?: string;
     /** Fields replaced in the discovery document (e.g. a wrong `issuer`). */
     discovery?: Record<string, unknown>;
+    /**
+     * The scheme Authentik sees, when it differs from the one users reach it at: "http" for
+     * Authentik behind a TLS-terminating proxy whose X-Forwarded-Proto it does not get or trust
+     * (since 2026.8 only from AUTHENTIK_LISTEN__TRUSTED_PROXY_CIDRS). Authentik builds its issuer
+     * and endpoint URLs from the request (Django's request.build_absolute_uri in
+     * authentik/providers/oauth2/models.py get_issuer and views/provider.py), so the discovery
+     * document and the tokens' `iss` then say http://. Default: https, as served.
+     */
+    seenScheme?: string;
     /** Where the CA and TLS files go; default a temp dir, removed by stop(). */
     dir?: string;
 }
@@ -214,7 +223,7 @@ export class FakeAuthentik {
 
     private constructor(
         private readonly server: https.Server,
-        private readonly opts: Required<Omit<FakeAuthentikOptions, "discovery" | "dir">> & Pick<FakeAuthentikOptions, "discovery">,
+        private readonly opts: Required<Omit<FakeAuthentikOptions, "discovery" | "dir" | "seenScheme">> & Pick<FakeAuthentikOptions, "discovery" | "seenScheme">,
         private readonly keys: { published: jose.CryptoKey; unpublished: jose.CryptoKey; jwk: jose.JWK; unpublishedKid: string },
         private readonly dir: string,
         private readonly ownsDir: boolean,
@@ -243,6 +252,7 @@ export class FakeAuthentik {
             emailExpression: options.emailExpression ?? EMAIL_VERIFIED_EXPRESSION,
             accessTokenValidity: options.accessTokenValidity ?? AUTHENTIK_DEFAULTS.accessTokenValidity,
             discovery: options.discovery,
+            seenScheme: options.seenScheme,
         };
         validitySeconds(opts.accessTokenValidity);
         const ownsDir = options.dir === undefined;
@@ -274,11 +284,20 @@ export class FakeAuthentik {
         }
     }
 
+    /** The issuer Authentik publishes (and puts in `iss`): issuerUrl, unless seenScheme differs. */
+    get publishedIssuer(): string {
+        return issuerUrlFor(this.publishedBase, this.slug);
+    }
+
+    private get publishedBase(): string {
+        return this.opts.seenScheme ? this.baseUrl.replace(/^https:/, `${this.opts.seenScheme}:`) : this.baseUrl;
+    }
+
     /** The discovery document as served. */
     discovery(): Record<string, unknown> {
-        const app = `${this.baseUrl}/application/o`;
+        const app = `${this.publishedBase}/application/o`;
         return {
-            issuer: this.issuerUrl,
+            issuer: this.publishedIssuer,
             authorization_endpoint: `${app}/authorize/`,
             token_endpoint: `${app}/token/`,
             userinfo_endpoint: `${app}/userinfo/`,
@@ -314,7 +333,7 @@ export class FakeAuthentik {
         const now = Math.floor(Date.now() / 1000);
         const requested = opts.scopes ?? ["openid", ...HEADLAMP_DEFAULTS.scopes];
         const claims: Record<string, unknown> = {
-            iss: opts.issuer ?? this.issuerUrl,
+            iss: opts.issuer ?? this.publishedIssuer,
             sub: createHash("sha256").update(`${user.username}-fake-authentik`).digest("hex"),
             aud: opts.audience ?? this.clientId,
             exp: now + (opts.expiresInSeconds ?? validitySeconds(this.opts.accessTokenValidity)),
