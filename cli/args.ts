@@ -33,8 +33,8 @@ export interface DoctorArgs {
 
 export const USAGE = `Usage: headlamp-sso doctor [flags]
 
-Walks the login chain (issuer, Authentik provider, Headlamp, token, API server, RBAC) and names
-the first broken link with its fix. Flags that are absent come from \`pulumi stack output\` of the
+Walks the login chain (issuer, Authentik provider, Headlamp, token, K3s servers, API server, RBAC)
+and names the first broken link with its fix. Flags that are absent come from \`pulumi stack output\` of the
 current stack when the Pulumi CLI is on PATH.
 
   --stack NAME            read outputs of this stack (default: the selected one)

@@ -9,6 +9,9 @@ import { caFromKubeconfig } from "../program/kubeconfig";
 import { MockHarness, RecordedResource, allStrings, captureWarnings, errorOf, fileWrittenBy, isSecretIn, secretOf, valueOf } from "./harness";
 import { SECRET_KEYS, TEST_SECRETS } from "./program-config.test";
 import { stackConfig, withoutAuthentikEnv } from "./stack-config";
+import { pickOutputs } from "../cli/stack";
+import { formatTarget, parseSshTarget } from "../cli/ssh";
+import { renderDropIn } from "../components/k3s/render";
 
 const T = {
     authentikProvider: "pulumi:providers:authentik",
@@ -45,6 +48,7 @@ export interface Program {
     clientId: pulumi.Output<string>;
     kubeconfig: pulumi.Output<string> | undefined;
     apiServerDropIn: pulumi.Output<string>;
+    apiServerInspect: pulumi.Output<unknown>;
 }
 
 export interface Run {
@@ -250,6 +254,17 @@ describe("the program (index.ts) under mocks", function () {
             assert.strictEqual(kc.clusters[0].cluster.server, "https://k3s-1.dev.example.lan:6443");
             const args = kc.users[0].user.exec.args;
             assert.deepStrictEqual(args.slice(0, 4), ["oidc-login", "get-token", `--oidc-issuer-url=${DEV_ISSUER}`, "--oidc-client-id=headlamp-dev"]);
+        });
+
+        it("exports apiServerInspect for headlamp-sso doctor: every server and the plan they got, which renders the drop-in the stack applied; nothing secret", async () => {
+            const p = run.program;
+            assert.strictEqual(await secretOf(p.apiServerInspect), false);
+            const picked = pickOutputs({ apiServerInspect: await valueOf(p.apiServerInspect) }).apiServerInspect;
+            assert.ok(picked, "the doctor reads the output");
+            assert.deepStrictEqual(picked.servers.map((s) => formatTarget(parseSshTarget(s))), picked.servers);
+            assert.ok(picked.servers.length >= 1, "every configured server is listed");
+            assert.match(picked.plan.owner, /::headlamp-sso:index:K3sOidcApiServer::/);
+            assert.strictEqual(renderDropIn(picked.plan), await valueOf(p.apiServerDropIn), "the plan renders exactly the applied drop-in");
         });
 
         it("warns that the exported kubeconfig has no cluster CA when none is configured", () => {

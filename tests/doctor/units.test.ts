@@ -2,6 +2,7 @@
 // JWKS rules, Authentik's redirect URI matching, the API server's answers and RBAC matching, the
 // stack outputs it reads, and how the runner skips checks behind a broken link.
 import * as assert from "assert";
+import * as crypto from "crypto";
 import * as tls from "tls";
 import { renderDropIn } from "../../components/k3s/render";
 import { resolvePlan } from "../../components/k3s/settings";
@@ -17,7 +18,7 @@ import { differInOrigin, discoveryUrlOf, judgeIssuer, judgeJwksUri, judgeSigning
 import { trustWith } from "../../cli/http";
 import { exitCodeOf, fail, formatJson, formatLine, pass, skip } from "../../cli/report";
 import { claimSettingsOf, pickOutputs } from "../../cli/stack";
-import { EMAIL_VERIFIED_BOOLEAN_FIX, decodeJwt, emailVerifiedNotBoolean, judgeClaims } from "../../cli/token";
+import { EMAIL_VERIFIED_BOOLEAN_FIX, decodeJwt, emailVerifiedNotBoolean, judgeClaims, judgeToken } from "../../cli/token";
 
 const ISSUER = "https://auth.example.com/application/o/headlamp/";
 
@@ -135,7 +136,7 @@ describe("doctor: pure decisions", function () {
         const prefixed = renderDropIn(resolvePlan({ name: "x", owner: "o", issuerUrl: ISSUER, clientId: "c", groupsPrefix: "oidc:" }));
         assert.strictEqual(claimSettingsOf(prefixed).groupsPrefix, "oidc:");
         assert.deepStrictEqual(claimSettingsOf(renderDropIn(resolvePlan({ name: "x", owner: "o", issuerUrl: ISSUER, clientId: "c", mode: "structured" }))), {});
-        assert.deepStrictEqual(pickOutputs({ issuerUrl: ISSUER, clientId: 3, headlampUrl: "" }), { issuerUrl: ISSUER, clientId: undefined, headlampUrl: undefined, kubeconfig: undefined, apiServerDropIn: undefined });
+        assert.deepStrictEqual(pickOutputs({ issuerUrl: ISSUER, clientId: 3, headlampUrl: "" }), { issuerUrl: ISSUER, clientId: undefined, headlampUrl: undefined, kubeconfig: undefined, apiServerDropIn: undefined, apiServerInspect: undefined });
     });
 
     it("the stack's kubectl kubeconfig gives the server and CA but no admin credentials (kubelogin is an exec plugin)", () => {
@@ -252,5 +253,17 @@ describe("doctor: pure decisions", function () {
         assert.match(other.detail, /on https:\/\/keys\.example\.net, not on the issuer's origin https:\/\/auth\.example\.com/);
         assert.match(judgeJwksUri("https://auth.example.com:8443/jwks", ISSUER)!.detail, /not on the issuer's origin/, "another port is another origin");
         assert.match(judgeJwksUri("not a url", ISSUER)!.detail, /not a URL/);
+    });
+
+    it("a token whose iss differs only in scheme from the issuer names the proxy cause too", () => {
+        const { privateKey, publicKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
+        const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
+        const input = `${b64({ alg: "RS256", kid: "k" })}.${b64({ iss: ISSUER.replace("https:", "http:"), aud: "headlamp", exp: 2_000_000_000 })}`;
+        const jwt = `${input}.${crypto.sign("sha256", Buffer.from(input), privateKey).toString("base64url")}`;
+        const jwk = { ...publicKey.export({ format: "jwk" }), kid: "k" };
+        const r = judgeToken(decodeJwt(jwt), [jwk], ISSUER, "headlamp", 1_000_000_000);
+        assert.strictEqual(r.status, "fail");
+        assert.match(r.detail, /differ only in the scheme \(http instead of https\).*X-Forwarded-Proto/);
+        assert.match(r.fix!, /AUTHENTIK_LISTEN__TRUSTED_PROXY_CIDRS/);
     });
 });
