@@ -245,6 +245,7 @@ describe("package: npm pack, offline install into a fresh project, consumer unde
             ["kubernetes:core/v1:Secret", headlamp, 1],
             ["kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", headlamp, 1],
             ["kubernetes:helm.sh/v3:Release", headlamp, 1],
+            ["random:index/randomId:RandomId", headlamp, 1],
         ];
         const got = expected.map(([type, parentType]) => [type, parentType, count(type, parentType)]);
         assert.deepStrictEqual(got, expected, `registrations: ${JSON.stringify(result.resources, null, 1)}`);
