@@ -103,9 +103,12 @@ async function servedSchema(pluginDir: string): Promise<unknown> {
     }
 }
 
-/** The analyzer's schema as the host sends it: JSON (undefined fields drop out). */
+let analyzed: unknown;
+
+/** The analyzer's schema as the host sends it: JSON (undefined fields drop out). Analyzed once per file. */
 function expectedSchema(): unknown {
-    return JSON.parse(JSON.stringify(schemaOf()));
+    analyzed ??= JSON.parse(JSON.stringify(schemaOf()));
+    return analyzed;
 }
 
 /** The .ts files under a folder of the repository, recursively. */
