@@ -1,8 +1,10 @@
 // `npm test` after its pretest build: the type-check, the lint and the mocha suite at the same time
 // (on 2 cores the suite leaves a core idle while its SSH and npm tests wait). mocha prints as it goes;
-// the type-check's and the lint's output follow when each ends. The exit code is the first failure's.
+// the type-check's and the lint's output follow when each ends. Those two run at a lower priority
+// (nice +10): mocha's long files are the run's critical path. The exit code is the first failure's.
 "use strict";
 const { spawn } = require("child_process");
+const os = require("os");
 
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 const steps = [
@@ -17,6 +19,12 @@ function runStep(step) {
         const child = spawn(npm, ["run", "--silent", step.script], { stdio: step.live ? "inherit" : ["ignore", "pipe", "pipe"] });
         let output = "";
         if (!step.live) {
+            try {
+                // Before npm starts tsc or eslint, which inherit it.
+                os.setPriority(child.pid, Math.min(19, os.getPriority(process.pid) + 10));
+            } catch {
+                // Priority is only a hint.
+            }
             child.stdout.on("data", (d) => (output += d));
             child.stderr.on("data", (d) => (output += d));
         }

@@ -119,7 +119,8 @@ function tsFilesUnder(dir: string): string[] {
 }
 
 describe("package: the component package folder for the Pulumi CLI (provider/)", function () {
-    this.timeout(300_000);
+    // The plugin host type-checks everything it loads (ts-node typeCheck, as run-plugin does it).
+    this.timeout(600_000);
 
     it("no folder holds both a plugin manifest and a project file; the only plugin is provider/, the program is the root", function () {
         const plugins: string[] = [];
