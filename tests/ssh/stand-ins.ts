@@ -58,7 +58,10 @@ const STANDIN_JS = String.raw`
 const fs = require("fs");
 const path = require("path");
 const crypto = require("crypto");
-const YAML = require(process.env.HSSO_YAML || __YAML__);
+// Loaded only by the calls that read YAML: every stand-in call is a node process, and most
+// (journalctl, --version, /readyz) need neither module.
+let yamlModule;
+const YAML = () => yamlModule || (yamlModule = require(process.env.HSSO_YAML || __YAML__));
 const STATE = __STATE__;
 const cfg = JSON.parse(fs.readFileSync(path.join(STATE, "config.json"), "utf8"));
 const tool = process.argv[2];
@@ -75,30 +78,31 @@ function minor() { return version()[0]; }
 // even when authentication-config is set.
 function anonymousFix() { const [mi, pa] = version(); const fixed = { 30: 13, 31: 9, 32: 5, 33: 1 }; return mi >= 34 || (fixed[mi] !== undefined && pa >= fixed[mi]); }
 // K3s and kube-apiserver read YAML 1.1 (yaml.v2, sigs.k8s.io/yaml): "on" is a boolean there.
-const parse = (text) => YAML.parse(text, { version: "1.1" });
+const parse = (text) => YAML().parse(text, { version: "1.1" });
 function execStartArgs() { return (cfg.execStart || []).slice(); }
 // K3s's own reading of its config files and its GetArgs, shared with the kube-apiserver tier
 // (tests/k3s-config/k3s-config.js, which follows pkg/configfilearg and pkg/util/args.go).
-const K3S = require(__K3S_CONFIG__);
+let k3sConfig;
+const K3S = () => k3sConfig || (k3sConfig = require(__K3S_CONFIG__));
 // K3s's "log" setting: its own lines go to that file instead of the journal.
 let logFile;
 // The config file: --config in ExecStart (or K3S_CONFIG_FILE) moves it away from the default.
 function configFile() {
-    return K3S.flagValues(execStartArgs(), "config").pop() || cfg.configFile;
+    return K3S().flagValues(execStartArgs(), "config").pop() || cfg.configFile;
 }
 // The effective kube-apiserver-arg values: config.yaml, then config.yaml.d/*.yaml|*.yml (any
 // case) in lexical order, "+" appends and no "+" replaces; the unit's ExecStart args come last.
 function extraArgs() {
     const main = configFile();
-    logFile = K3S.flagValues([...K3S.readConfigFile(main), ...execStartArgs()], "log").pop();
-    return K3S.kubeApiserverArgs(main, execStartArgs());
+    logFile = K3S().flagValues([...K3S().readConfigFile(main), ...execStartArgs()], "log").pop();
+    return K3S().kubeApiserverArgs(main, execStartArgs());
 }
 // K3s's GetArgs over its defaults: --anonymous-auth=false among them on releases before
 // k3s-io/k3s#12245 or without authentication-config (util.ArgValue of the extra args).
 function commandLine(extra) {
     const initial = {};
     if (!(anonymousFix() && extra.some((a) => a.replace(/^--/, "").startsWith("authentication-config=")))) initial["anonymous-auth"] = "false";
-    return K3S.getArgs(initial, extra);
+    return K3S().getArgs(initial, extra);
 }
 const flagValues = (argv, k) => argv.filter((a) => a.replace(/^--/, "").startsWith(k + "=")).map((a) => a.slice(a.indexOf("=") + 1));
 function authConfigProblem(text) {
