@@ -1,25 +1,21 @@
 // HeadlampRelease: Headlamp from its official Helm chart, with OIDC settings from a Kubernetes
 // Secret (never Helm values), RBAC for OIDC users and groups, and an ingress with TLS. Resource
-// wiring only; defaults, checks and rendering live in ./headlamp/settings.ts.
+// wiring only; defaults and checks live in ./headlamp/settings.ts, rendering in ./headlamp/render.ts
+// and ./headlamp/rbac.ts.
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { isSet, known } from "./validation";
 import {
     CHART_NAME,
     HEADLAMP_DEFAULTS,
-    ROLE_FOR,
-    checksumOf,
     defaultCallbackUrl,
-    issuerCaChecksum,
     issuerCaConfigMapName,
     ISSUER_CA,
-    noRbacWarning,
-    renderSecretData,
-    renderSubjects,
-    renderValues,
     urlFor,
     validateHeadlampArgs,
 } from "./headlamp/settings";
+import { checksumOf, issuerCaChecksum, renderSecretData, renderValues } from "./headlamp/render";
+import { ROLE_FOR, noRbacWarning, renderSubjects } from "./headlamp/rbac";
 
 export { HEADLAMP_DEFAULTS, CHECKSUM_ANNOTATION, ISSUER_CA, SECRET_KEYS } from "./headlamp/settings";
 

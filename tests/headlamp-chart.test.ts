@@ -1,7 +1,8 @@
 // What the Headlamp chart makes of HeadlampRelease's values and Secret: every OIDC setting must
 // reach Headlamp's command line, through the chart's own rules (tests/headlamp-chart.ts).
 import * as assert from "assert";
-import { HEADLAMP_DEFAULTS, defaultCallbackUrl, renderSecretData, renderValues } from "../components/headlamp/settings";
+import { HEADLAMP_DEFAULTS, defaultCallbackUrl } from "../components/headlamp/settings";
+import { renderSecretData, renderValues } from "../components/headlamp/render";
 import { renderChartOidc } from "./headlamp-chart";
 
 const SECRET = "s3cr3t-client-secret-value";

@@ -5,7 +5,7 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { HeadlampRelease, HeadlampReleaseArgs } from "../components";
-import { checksumOf } from "../components/headlamp/settings";
+import { checksumOf } from "../components/headlamp/render";
 import { CapturedWarnings, MockHarness, RecordedResource, allStrings, captureWarnings, errorOf, isSecretIn, secretOf, valueOf } from "./harness";
 
 const T = {

@@ -1,0 +1,148 @@
+// Pure rendering of HeadlampRelease's Kubernetes inputs: the OIDC Secret's data, its checksum and
+// the Helm values (the issuer CA's volume and env included). The defaults and checks they rely on
+// are in ./settings.ts.
+import { createHash } from "crypto";
+import { CHECKSUM_ANNOTATION, ISSUER_CA, SECRET_KEYS, isPlainObject } from "./settings";
+
+/**
+ * Deep-merges `override` into `base`: plain objects merge key by key, everything else (arrays,
+ * scalars, Outputs) in `override` replaces the value in `base`. Neither input is changed.
+ */
+export function deepMerge(base: Record<string, unknown>, override: Record<string, unknown> | undefined): Record<string, unknown> {
+    const out: Record<string, unknown> = { ...base };
+    for (const [key, value] of Object.entries(override ?? {})) {
+        const current = out[key];
+        out[key] = isPlainObject(current) && isPlainObject(value) ? deepMerge(current, value) : value;
+    }
+    return out;
+}
+
+/** Resolved OIDC settings, as the Secret holds them. */
+export interface OidcSettings {
+    clientId: string;
+    clientSecret: string;
+    issuerUrl: string;
+    scopes: readonly string[];
+    callbackUrl: string;
+    usePkce: boolean;
+}
+
+/** The Secret's data: Headlamp's env names to values, loaded by the chart with `envFrom`. */
+export function renderSecretData(oidc: OidcSettings): Record<string, string> {
+    const data: Record<string, string> = {
+        [SECRET_KEYS.clientId]: oidc.clientId,
+        [SECRET_KEYS.clientSecret]: oidc.clientSecret,
+        [SECRET_KEYS.issuerUrl]: oidc.issuerUrl,
+        // Headlamp splits on commas and always adds openid itself.
+        [SECRET_KEYS.scopes]: oidc.scopes.join(","),
+    };
+    if (oidc.callbackUrl) {
+        data[SECRET_KEYS.callbackUrl] = oidc.callbackUrl;
+    }
+    if (oidc.usePkce) {
+        data[SECRET_KEYS.usePkce] = "true";
+    }
+    return data;
+}
+
+/**
+ * sha256 (hex) over every key and value of the Secret's data, in key order. A one-way hash of a
+ * high-entropy client secret plus the other values reveals nothing usable, and it changes whenever
+ * any value changes, so it can go into a pod annotation to restart Headlamp.
+ */
+export function checksumOf(data: Record<string, string>): string {
+    const canonical = JSON.stringify(Object.keys(data).sort().map((k) => [k, data[k]]));
+    return createHash("sha256").update(canonical, "utf8").digest("hex");
+}
+
+/** Everything `renderValues` needs, resolved. */
+export interface ValuesSettings {
+    secretName: string;
+    host: string;
+    ingressClassName: string;
+    tlsSecretName?: string;
+    clusterIssuer?: string;
+    resources: Record<string, unknown>;
+    checksum: string;
+    /** The callback URL (also in the Secret as `OIDC_CALLBACK_URL`); not secret. */
+    callbackUrl: string;
+    /** Whether PKCE is on (the Secret then has `OIDC_USE_PKCE: "true"`). */
+    usePkce: boolean;
+    values?: Record<string, unknown>;
+    /** The issuer CA's ConfigMap name and the bundle's checksum, when Headlamp must trust a private CA. */
+    issuerCa?: { configMapName: string; checksum: string };
+}
+
+/**
+ * The chart values: OIDC from the external Secret, no cluster-admin binding for the service
+ * account, one replica, the ingress with TLS, resources, the checksum annotation, then the user's
+ * `values` deep-merged last (arrays replaced).
+ *
+ * What the chart's templates (0.43-0.45, `templates/deployment.yaml` and `secret.yaml`) read:
+ * - `config.oidc.externalSecret` {enabled, name, hasScopes}: `envFrom` the Secret and pass
+ *   `-oidc-client-id`, `-oidc-client-secret`, `-oidc-idp-issuer-url` and (hasScopes)
+ *   `-oidc-scopes` as `$(OIDC_*)` references to its keys;
+ * - `config.oidc.callbackURL`: only when it is non-empty does the chart pass
+ *   `-oidc-callback-url=$(OIDC_CALLBACK_URL)`; the value comes from the Secret, this one only turns
+ *   the flag on (Headlamp itself reads no `OIDC_*` env name). Without the flag Headlamp builds the
+ *   redirect URI from the request (X-Forwarded-Proto + Host), which Authentik's strict match
+ *   refuses unless the ingress forwards https;
+ * - `config.oidc.usePKCE: true`: only then is `-oidc-use-pkce=$(OIDC_USE_PKCE)` passed;
+ * - `config.oidc.secret.create: false`: the chart's default (true) renders a second, empty Secret
+ *   named `oidc`, which could clash with an existing one in the namespace.
+ * No secret is among these values.
+ */
+export function renderValues(s: ValuesSettings): Record<string, unknown> {
+    const annotations: Record<string, string> = {};
+    if (s.clusterIssuer) {
+        annotations["cert-manager.io/cluster-issuer"] = s.clusterIssuer;
+    }
+    const ingress: Record<string, unknown> = {
+        enabled: true,
+        ingressClassName: s.ingressClassName,
+        annotations,
+        hosts: [{ host: s.host, paths: [{ path: "/", type: "Prefix" }] }],
+    };
+    if (s.tlsSecretName) {
+        ingress.tls = [{ secretName: s.tlsSecretName, hosts: [s.host] }];
+    }
+    const base: Record<string, unknown> = {
+        replicaCount: 1,
+        config: {
+            oidc: {
+                secret: { create: false },
+                externalSecret: { enabled: true, name: s.secretName, hasScopes: true },
+                callbackURL: s.callbackUrl,
+                usePKCE: s.usePkce,
+            },
+        },
+        clusterRoleBinding: { create: false },
+        ingress,
+        resources: s.resources,
+        podAnnotations: { [CHECKSUM_ANNOTATION]: s.checksum },
+    };
+    const merged = deepMerge(base, s.values);
+    return s.issuerCa ? withIssuerCa(merged, s.issuerCa.configMapName, s.issuerCa.checksum) : merged;
+}
+
+/** The issuer CA bundle's checksum for the pod annotation (sha256 hex, like the Secret's). */
+export function issuerCaChecksum(pem: string): string {
+    return checksumOf({ [ISSUER_CA.configMapKey]: pem });
+}
+
+/**
+ * Adds the issuer CA to merged chart values: the ConfigMap as a volume, mounted read-only into the
+ * headlamp container, `HEADLAMP_CONFIG_OIDC_CA_FILE` pointing at it, and its checksum annotation.
+ * Appended after the user's `values`, so their own `env`, `volumes` and `volumeMounts` (lists, which
+ * the merge replaces) stay, and theirs cannot drop the CA.
+ */
+function withIssuerCa(values: Record<string, unknown>, configMapName: string, checksum: string): Record<string, unknown> {
+    const list = (key: string): unknown[] => (Array.isArray(values[key]) ? values[key] : []);
+    return {
+        ...values,
+        env: [...list("env"), { name: ISSUER_CA.env, value: `${ISSUER_CA.mountPath}/${ISSUER_CA.configMapKey}` }],
+        volumes: [...list("volumes"), { name: ISSUER_CA.volumeName, configMap: { name: configMapName } }],
+        volumeMounts: [...list("volumeMounts"), { name: ISSUER_CA.volumeName, mountPath: ISSUER_CA.mountPath, readOnly: true }],
+        podAnnotations: { ...(values.podAnnotations as Record<string, unknown>), [ISSUER_CA.checksumAnnotation]: checksum },
+    };
+}
