@@ -2,6 +2,7 @@
 // the Helm values (the issuer CA's volume and env included). The defaults and checks they rely on
 // are in ./settings.ts.
 import { createHash } from "crypto";
+import { GatewaySettings, renderRouteValues } from "./route";
 import { CHECKSUM_ANNOTATION, ISSUER_CA, SECRET_KEYS, isPlainObject } from "./settings";
 
 /**
@@ -62,6 +63,8 @@ export interface ValuesSettings {
     ingressClassName: string;
     tlsSecretName?: string;
     clusterIssuer?: string;
+    /** Route through these Gateway listeners (the chart's HTTPRoute) instead of an Ingress. */
+    gateway?: GatewaySettings;
     resources: Record<string, unknown>;
     checksum: string;
     /** The callback URL (also in the Secret as `OIDC_CALLBACK_URL`); not secret. */
@@ -75,8 +78,9 @@ export interface ValuesSettings {
 
 /**
  * The chart values: OIDC from the external Secret, no cluster-admin binding for the service
- * account, one replica, the ingress with TLS, resources, the checksum annotation, then the user's
- * `values` deep-merged last (arrays replaced).
+ * account, one replica, the ingress with TLS (or, with a gateway, the chart's HTTPRoute and no
+ * ingress), resources, the checksum annotation, then the user's `values` deep-merged last (arrays
+ * replaced).
  *
  * What the chart's templates (0.43-0.45, `templates/deployment.yaml` and `secret.yaml`) read:
  * - `config.oidc.externalSecret` {enabled, name, hasScopes}: `envFrom` the Secret and pass
@@ -93,6 +97,28 @@ export interface ValuesSettings {
  * No secret is among these values.
  */
 export function renderValues(s: ValuesSettings): Record<string, unknown> {
+    const base: Record<string, unknown> = {
+        replicaCount: 1,
+        config: {
+            oidc: {
+                secret: { create: false },
+                externalSecret: { enabled: true, name: s.secretName, hasScopes: true },
+                callbackURL: s.callbackUrl,
+                usePKCE: s.usePkce,
+            },
+        },
+        clusterRoleBinding: { create: false },
+        // With a gateway: the chart's HTTPRoute and no Ingress (./route.ts); else the Ingress.
+        ...(s.gateway ? renderRouteValues(s.host, s.gateway) : { ingress: renderIngressValues(s) }),
+        resources: s.resources,
+        podAnnotations: { [CHECKSUM_ANNOTATION]: s.checksum },
+    };
+    const merged = deepMerge(base, s.values);
+    return s.issuerCa ? withIssuerCa(merged, s.issuerCa.configMapName, s.issuerCa.checksum) : merged;
+}
+
+/** The chart's `ingress` values: the host on the class, TLS when a Secret is named, cert-manager's annotation. */
+function renderIngressValues(s: ValuesSettings): Record<string, unknown> {
     const annotations: Record<string, string> = {};
     if (s.clusterIssuer) {
         annotations["cert-manager.io/cluster-issuer"] = s.clusterIssuer;
@@ -106,23 +132,7 @@ export function renderValues(s: ValuesSettings): Record<string, unknown> {
     if (s.tlsSecretName) {
         ingress.tls = [{ secretName: s.tlsSecretName, hosts: [s.host] }];
     }
-    const base: Record<string, unknown> = {
-        replicaCount: 1,
-        config: {
-            oidc: {
-                secret: { create: false },
-                externalSecret: { enabled: true, name: s.secretName, hasScopes: true },
-                callbackURL: s.callbackUrl,
-                usePKCE: s.usePkce,
-            },
-        },
-        clusterRoleBinding: { create: false },
-        ingress,
-        resources: s.resources,
-        podAnnotations: { [CHECKSUM_ANNOTATION]: s.checksum },
-    };
-    const merged = deepMerge(base, s.values);
-    return s.issuerCa ? withIssuerCa(merged, s.issuerCa.configMapName, s.issuerCa.checksum) : merged;
+    return ingress;
 }
 
 /** The issuer CA bundle's checksum for the pod annotation (sha256 hex, like the Secret's). */

@@ -14,6 +14,7 @@ import {
     knownList,
     show,
 } from "../validation";
+import { GatewayToCheck, checkGateway, checkRouteValues } from "./route";
 
 /** Defaults of HeadlampRelease, in one place for the code, the docs and the tests. */
 export const HEADLAMP_DEFAULTS = {
@@ -130,6 +131,7 @@ export interface HeadlampArgsToCheck {
     host?: unknown;
     ingressClassName?: unknown;
     tls?: { secretName?: unknown; clusterIssuer?: unknown };
+    gateway?: GatewayToCheck;
     oidc?: {
         clientId?: unknown;
         clientSecret?: unknown;
@@ -254,6 +256,8 @@ export function validateHeadlampArgs(args: HeadlampArgsToCheck | undefined): Pro
         }
     }
 
+    checkGateway(problems, args.gateway, { tls: args.tls, ingressClassName: args.ingressClassName });
+
     const oidc = args.oidc;
     if (oidc === undefined || oidc === null) {
         problems.add("oidc", "is required; give clientId, clientSecret and issuerUrl (e.g. from AuthentikOidcApp's outputs).");
@@ -323,6 +327,7 @@ export function validateHeadlampArgs(args: HeadlampArgsToCheck | undefined): Pro
             problems.add("values", "must be a plain object of chart values (known when the program runs, so it can be checked before anything is created).");
         } else {
             checkUserValues(problems, args.values);
+            checkRouteValues(problems, args.values, args.gateway !== undefined && args.gateway !== null);
         }
     }
     return problems;
