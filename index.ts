@@ -69,8 +69,13 @@ const headlamp = new HeadlampRelease(`headlamp-${stack}`, {
     namespace: settings.headlamp.namespace,
     chartVersion: settings.headlamp.chartVersion,
     host: settings.headlamp.host,
-    ingressClassName: settings.headlamp.ingressClassName,
-    tls: { secretName: settings.headlamp.tlsSecretName, clusterIssuer: settings.headlamp.clusterIssuer },
+    // Through a Gateway (HTTPRoute) or an Ingress with TLS; never both.
+    ...(settings.headlamp.gateway
+        ? { gateway: settings.headlamp.gateway }
+        : {
+            ingressClassName: settings.headlamp.ingressClassName,
+            tls: { secretName: settings.headlamp.tlsSecretName, clusterIssuer: settings.headlamp.clusterIssuer },
+        }),
     oidc: {
         clientId: sso.clientId,
         clientSecret: sso.clientSecret,

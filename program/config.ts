@@ -4,6 +4,7 @@
 import { isIPv6 } from "net";
 import * as pulumi from "@pulumi/pulumi";
 import { AUTHENTIK_DEFAULTS } from "../components/authentik/settings";
+import { ParentRef, checkSectionName } from "../components/headlamp/route";
 import { K3sAuthConfigApiVersion, K3sDistribution, K3sOidcMode } from "../components/k3s/settings";
 import { Problems, checkCertificateBundle, checkCertificatePem, checkDnsName, checkEnum, checkHttpsBaseUrl, checkHttpsUrl, checkK8sName, checkNoWhitespace, checkSlug, show } from "../components/validation";
 
@@ -86,6 +87,8 @@ export interface StackSettings {
         ingressClassName: string;
         tlsSecretName: string;
         clusterIssuer: string | undefined;
+        /** `gatewayParentRefs` and `gatewayAnnotations`: route through these Gateway listeners instead of an Ingress. */
+        gateway: { parentRefs: ParentRef[]; annotations: Record<string, string> } | undefined;
         adminUsers: string[];
         adminGroups: string[];
         viewerUsers: string[];
@@ -256,6 +259,35 @@ export function hostKeyFor(lines: readonly HostKeyLine[], host: string, port: nu
     return (lines.find((l) => l.host === host && l.port === port) ?? lines.find((l) => l.host === host && l.port === undefined))?.key;
 }
 
+/** `namespace/name[/sectionName]` -> a Gateway listener reference. */
+export function parseParentRef(problems: Problems, field: string, value: string): ParentRef | undefined {
+    const parts = value.split("/");
+    if (parts.length < 2 || parts.length > 3 || parts.some((p) => p === "")) {
+        problems.add(field, `${show(value)} is not namespace/name[/sectionName]; write the Gateway's namespace and name, and optionally its listener, e.g. "gateway-system/public/https".`);
+        return undefined;
+    }
+    const [namespace, name, sectionName] = parts;
+    const before = problems.list.length;
+    checkK8sName(problems, `${field} (namespace)`, namespace);
+    checkK8sName(problems, `${field} (name)`, name);
+    checkSectionName(problems, `${field} (sectionName)`, sectionName);
+    return problems.list.length === before ? { namespace, name, ...(sectionName ? { sectionName } : {}) } : undefined;
+}
+
+/** `key=value` lines -> annotations. */
+function parseAnnotations(problems: Problems, field: string, lines: string[]): Record<string, string> {
+    const out: Record<string, string> = {};
+    lines.forEach((line, i) => {
+        const eq = line.indexOf("=");
+        if (eq <= 0) {
+            problems.add(`${field}[${i}]`, `${show(line)} is not key=value; e.g. "example.com/team=ops".`);
+            return;
+        }
+        out[line.slice(0, eq)] = line.slice(eq + 1);
+    });
+    return out;
+}
+
 /** Reads and checks the whole stack config. Throws one error listing every problem. */
 export function readSettings(): StackSettings {
     const problems = new Problems();
@@ -338,6 +370,23 @@ export function readSettings(): StackSettings {
     checkK8sName(problems, fullKey("namespace"), namespace);
     const tlsSecretName = str("tlsSecretName", CONFIG_DEFAULTS.tlsSecretName);
     checkK8sName(problems, fullKey("tlsSecretName"), tlsSecretName);
+    const parentRefs = list(problems, "gatewayParentRefs")
+        .map((ref, i) => parseParentRef(problems, `${fullKey("gatewayParentRefs")}[${i}]`, ref))
+        .filter((r): r is ParentRef => r !== undefined);
+    const gatewayAnnotations = parseAnnotations(problems, fullKey("gatewayAnnotations"), list(problems, "gatewayAnnotations"));
+    const viaGateway = raw("gatewayParentRefs") !== undefined && raw("gatewayParentRefs") !== "[]";
+    if (viaGateway) {
+        // The Ingress keys do nothing with a Gateway: TLS terminates at its listener.
+        // Their defaults reach the program like any value, so only a value other than the default counts.
+        const defaults: Record<string, string | undefined> = { ingressClassName: CONFIG_DEFAULTS.ingressClassName, tlsSecretName: CONFIG_DEFAULTS.tlsSecretName, clusterIssuer: undefined };
+        for (const [key, dflt] of Object.entries(defaults)) {
+            if (raw(key) !== undefined && raw(key) !== dflt) {
+                problems.add(fullKey(key), `does not apply with gatewayParentRefs (no Ingress is rendered; TLS terminates at the Gateway's listener, which holds the certificate); remove it with \`pulumi config rm ${key}\`, or remove gatewayParentRefs to use an Ingress.`);
+            }
+        }
+    } else if (Object.keys(gatewayAnnotations).length > 0) {
+        problems.add(fullKey("gatewayAnnotations"), "only applies with gatewayParentRefs; set the Gateway listeners there, or remove it.");
+    }
 
     // Kubernetes access.
     const apiServerUrl = str("apiServerUrl", apiServerUrlDefault);
@@ -380,6 +429,7 @@ export function readSettings(): StackSettings {
             ingressClassName: str("ingressClassName", CONFIG_DEFAULTS.ingressClassName),
             tlsSecretName,
             clusterIssuer: raw("clusterIssuer"),
+            gateway: viaGateway ? { parentRefs, annotations: gatewayAnnotations } : undefined,
             adminUsers: list(problems, "adminUsers"),
             adminGroups: list(problems, "adminGroups"),
             viewerUsers: list(problems, "viewerUsers"),
