@@ -8,8 +8,17 @@ import { ParentRef, checkSectionName } from "../components/headlamp/route";
 import { K3sAuthConfigApiVersion, K3sDistribution, K3sOidcMode } from "../components/k3s/settings";
 import { Problems, checkCertificateBundle, checkCertificatePem, checkDnsName, checkEnum, checkHttpsBaseUrl, checkHttpsUrl, checkK8sName, checkNoWhitespace, checkSlug, show } from "../components/validation";
 
-/** The Pulumi project name, which namespaces the project's own config keys. */
+/**
+ * This repository's Pulumi project name. The program reads its own keys in the namespace of the
+ * project it runs in (`pulumi.getProject()`): `headlamp-sso:<key>` here, `<your project>:<key>` in
+ * a project made from the `pulumi new` template.
+ */
 export const PROJECT = "headlamp-sso";
+
+/** The namespace of the program's own config keys: the running project's name. */
+export function configNamespace(): string {
+    return pulumi.getProject() || PROJECT;
+}
 
 /** Defaults of the program's config keys (the same values Pulumi.yaml declares). */
 export const CONFIG_DEFAULTS = {
@@ -106,7 +115,7 @@ export interface StackSettings {
 
 /** A config key with its namespace, for messages: `headlamp-sso:servers`, `authentik:url`. */
 function fullKey(key: string): string {
-    return key.includes(":") ? key : `${PROJECT}:${key}`;
+    return key.includes(":") ? key : `${configNamespace()}:${key}`;
 }
 
 /** Raw string of a key (secret or not), without marking or echoing it. */
@@ -185,10 +194,27 @@ function secret(warnings: string[], key: string): pulumi.Output<string> | undefi
         return undefined;
     }
     if (storedAsSecret(key) === false) {
-        const shortKey = key.startsWith(`${PROJECT}:`) ? key.slice(PROJECT.length + 1) : key;
+        const shortKey = key.startsWith(`${configNamespace()}:`) ? key.slice(configNamespace().length + 1) : key;
         warnings.push(`${fullKey(key)} is stored in plain text in the stack's config; encrypt it with \`pulumi config set --secret ${shortKey} <value>\` (this program treats it as a secret either way).`);
     }
     return pulumi.secret(value);
+}
+
+/**
+ * The SSH key as given, or decoded when it was given as one line of base64 (`base64 -w0
+ * ~/.ssh/id_ed25519`, what a single-line prompt such as `pulumi new`'s can take): a value without
+ * a PEM header whose base64 decoding has one is that decoding. Runs inside the secret Output.
+ */
+export function unwrapBase64Key(value: string): string {
+    if (value.includes("-----BEGIN")) {
+        return value;
+    }
+    const compact = value.replace(/\s+/g, "");
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(compact)) {
+        return value;
+    }
+    const decoded = Buffer.from(compact, "base64").toString("utf8");
+    return /^-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(decoded.trimStart()) ? decoded : value;
 }
 
 /** `user@host[:port]` (IPv6 in brackets) -> target. */
@@ -338,7 +364,7 @@ export function readSettings(): StackSettings {
             problems.add(fullKey("sshHostKeys"), `has a key for ${show(line.written)}, which is not in servers; fix the host name (and "[host]:port" for a port other than 22) or remove the line.`);
         }
     }
-    const sshPrivateKey = secret(warnings, "sshPrivateKey");
+    const sshPrivateKey = secret(warnings, "sshPrivateKey")?.apply(unwrapBase64Key);
     if (sshPrivateKey === undefined) {
         problems.add(fullKey("sshPrivateKey"), "is required; run `pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519` (a key the servers accept).");
     }
