@@ -13,7 +13,7 @@ import * as os from "os";
 import * as path from "path";
 import { addLockedClosure, childEnv, LockEntry, Manifest, npmRegistry, ROOT, run } from "./npm";
 import { FakeAuthentik } from "./fake-authentik/issuer";
-import { MockHarness, valueOf } from "./harness";
+import { MockHarness, captureWarnings, valueOf } from "./harness";
 import { stackConfig } from "./stack-config";
 import { TEMPLATE_DIR, TEMPLATE_PROJECT, templateStackConfig } from "./template.test";
 import { FakeAuthentikApi, FakeHeadlamp, TestPki } from "./doctor/fakes";
@@ -178,8 +178,7 @@ pulumi.runtime.setMocks({
     }
     const byUrn = new Map(registered.map((r) => [r.urn, r]));
     const resources = registered.map((r) => ({ type: r.type, name: r.name, parentType: r.parent ? (byUrn.get(r.parent) || { type: "?" }).type : "", inputs: r.inputs }));
-    process.stdout.write("@@RESULT@@" + JSON.stringify({ resources, outputs }) + "
-");
+    process.stdout.write("@@RESULT@@" + JSON.stringify({ resources, outputs }) + "\n");
 }).catch((e) => { console.error(e); process.exit(1); });
 `;
 
@@ -350,13 +349,18 @@ describe("package: npm pack, offline install into a fresh project, consumer unde
         const h = await MockHarness.install({ config: { ...stackConfig({}), ...root.config }, secretKeys: root.secretKeys, project: "headlamp-sso", stack: "dev" });
         const entry = require.resolve("../index");
         delete require.cache[entry];
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const program = require(entry) as Record<string, unknown>;
+        const captured = captureWarnings();
         const rootOutputs: Record<string, unknown> = {};
-        for (const [k, v] of Object.entries(program)) {
-            rootOutputs[k] = v === undefined ? null : await valueOf(pulumi.output(v));
+        try {
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            const program = require(entry) as Record<string, unknown>;
+            for (const [k, v] of Object.entries(program)) {
+                rootOutputs[k] = v === undefined ? null : await valueOf(pulumi.output(v));
+            }
+            await h.settle();
+        } finally {
+            captured.restore();
         }
-        await h.settle();
         const byUrn = new Map(h.resources.map((r) => [r.urn, r]));
         const shape = (rs: { type: string; name: string; parentType: string }[]) => rs
             .filter((r) => r.type !== "pulumi:pulumi:Stack")
