@@ -1,121 +1,19 @@
-// The deployable program (`pulumi up`): reads the stack's config, then wires
-// AuthentikOidcApp -> K3sOidcApiServer -> HeadlampRelease and exports what users need.
-// The library (components/index.ts) never imports this file.
-import * as pulumi from "@pulumi/pulumi";
-import * as authentik from "@pulumi/authentik";
-import * as k8s from "@pulumi/kubernetes";
-import { AuthentikOidcApp, HeadlampRelease, K3sOidcApiServer } from "./components";
-import { KUBELOGIN_REDIRECT_URIS, readSettings } from "./program/config";
-import { caFromKubeconfig, renderOidcKubeconfig } from "./program/kubeconfig";
+// The deployable program (`pulumi up`): a thin entry over deployHeadlampSso (program/deploy.ts),
+// which the `pulumi new` template (templates/headlamp-k3s) calls too. The library
+// (components/index.ts) never imports this file.
+import { deployHeadlampSso } from "./program/deploy";
 
-const settings = readSettings();
-const { stack } = settings;
-for (const warning of settings.warnings) {
-    void pulumi.log.warn(warning);
-}
-const scopes = ["openid", "email", "profile", "offline_access"];
-
-const authentikProvider = new authentik.Provider("authentik", {
-    url: settings.authentik.url,
-    token: settings.authentik.token,
-    insecure: settings.authentik.insecure,
-});
-const kubernetesProvider = settings.kubernetes.kubeconfig
-    ? new k8s.Provider("kubernetes", { kubeconfig: settings.kubernetes.kubeconfig })
-    : undefined;
-
-const headlampUrlText = `https://${settings.headlamp.host}/`;
-const sso = new AuthentikOidcApp(`sso-${stack}`, {
-    authentikUrl: settings.authentik.url,
-    slug: settings.authentik.appSlug,
-    displayName: settings.authentik.appName,
-    redirectUris: [
-        `https://${settings.headlamp.host}/oidc-callback`,
-        ...(settings.kubernetes.kubectlAccess ? KUBELOGIN_REDIRECT_URIS : []),
-    ],
-    launchUrl: headlampUrlText,
-    authorizationFlow: settings.authentik.authorizationFlow,
-    signingKeyName: settings.authentik.signingKeyName,
-    clientSecret: settings.authentik.clientSecret,
-    scopes,
-    emailVerified: settings.authentik.emailVerified,
-    accessGroups: settings.authentik.accessGroups,
-    createAccessGroups: settings.authentik.createAccessGroups,
-}, { providers: { authentik: authentikProvider } });
-
-const apiServer = new K3sOidcApiServer(`oidc-${stack}`, {
-    servers: settings.apiServer.servers.map((server) => ({
-        host: server.host,
-        port: server.port,
-        user: server.user,
-        hostKey: server.hostKey,
-        privateKey: settings.apiServer.sshPrivateKey,
-        privateKeyPassword: settings.apiServer.sshPrivateKeyPassword,
-    })),
-    issuerUrl: sso.issuerUrl,
-    clientId: sso.clientId,
-    issuerCaPem: settings.authentik.caPem,
-    usernameClaim: settings.apiServer.usernameClaim,
-    usernamePrefix: settings.apiServer.usernamePrefix,
-    groupsClaim: settings.apiServer.groupsClaim,
-    groupsPrefix: settings.apiServer.groupsPrefix,
-    mode: settings.apiServer.mode,
-    apiVersion: settings.apiServer.authConfigApiVersion,
-    distribution: settings.apiServer.distribution,
-    readyTimeoutSeconds: settings.apiServer.readyTimeoutSeconds,
-});
-
-const headlamp = new HeadlampRelease(`headlamp-${stack}`, {
-    namespace: settings.headlamp.namespace,
-    chartVersion: settings.headlamp.chartVersion,
-    host: settings.headlamp.host,
-    ingressClassName: settings.headlamp.ingressClassName,
-    tls: { secretName: settings.headlamp.tlsSecretName, clusterIssuer: settings.headlamp.clusterIssuer },
-    oidc: {
-        clientId: sso.clientId,
-        clientSecret: sso.clientSecret,
-        issuerUrl: sso.issuerUrl,
-        scopes: scopes.filter((s) => s !== "openid"),
-        issuerCaPem: settings.authentik.caPem,
-    },
-    admins: { users: settings.headlamp.adminUsers, groups: settings.headlamp.adminGroups },
-    viewers: { users: settings.headlamp.viewerUsers, groups: settings.headlamp.viewerGroups },
-    usernamePrefix: settings.apiServer.usernamePrefix,
-    groupsPrefix: settings.apiServer.groupsPrefix,
-}, { provider: kubernetesProvider, dependsOn: [apiServer] });
-
-if (settings.kubernetes.kubectlAccess && !settings.kubernetes.apiServerCaPem && !settings.kubernetes.kubeconfig) {
-    void pulumi.log.warn("The exported kubeconfig has no cluster CA, so kubectl will not trust the K3s API server's certificate. "
-        + "Set headlamp-sso:apiServerCaPem to /var/lib/rancher/k3s/server/tls/server-ca.crt of a server (or set headlamp-sso:kubeconfig).");
-}
-const caPem = settings.kubernetes.apiServerCaPem
-    ? pulumi.output(settings.kubernetes.apiServerCaPem)
-    : settings.kubernetes.kubeconfig
-        ? settings.kubernetes.kubeconfig.apply(caFromKubeconfig)
-        : pulumi.output<string | undefined>(undefined);
+const outputs = deployHeadlampSso();
 
 /** Headlamp's URL. */
-export const headlampUrl = headlamp.url;
+export const headlampUrl = outputs.headlampUrl;
 /** The OIDC issuer the API server and Headlamp trust. */
-export const issuerUrl = sso.issuerUrl;
+export const issuerUrl = outputs.issuerUrl;
 /** The OAuth2 client id. */
-export const clientId = sso.clientId;
+export const clientId = outputs.clientId;
 /** A kubeconfig that logs in with `kubectl oidc-login` (secret: it carries the client secret). */
-export const kubeconfig = settings.kubernetes.kubectlAccess
-    ? pulumi.secret(pulumi.all([sso.issuerUrl, sso.clientId, sso.clientSecret, caPem]).apply(([issuer, id, secret, ca]) =>
-        renderOidcKubeconfig({
-            name: `headlamp-sso-${stack}`,
-            server: settings.kubernetes.apiServerUrl,
-            caPem: ca,
-            issuerUrl: issuer,
-            clientId: id,
-            clientSecret: secret,
-            extraScopes: scopes,
-            issuerCaPem: settings.authentik.caPem,
-        })))
-    : undefined;
+export const kubeconfig = outputs.kubeconfig;
 /** The drop-in file written to each K3s server. */
-export const apiServerDropIn = apiServer.dropIn;
+export const apiServerDropIn = outputs.apiServerDropIn;
 /** What `headlamp-sso doctor` inspects the K3s servers with: the plan they got, and where (`user@host:port`). */
-export const apiServerInspect = pulumi.all([apiServer.planJson, apiServer.appliedServers])
-    .apply(([plan, servers]) => ({ plan: JSON.parse(plan) as unknown, servers }));
+export const apiServerInspect = outputs.apiServerInspect;

@@ -4,7 +4,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
-import { effectivePrefix, renderSubjects } from "../components/headlamp/settings";
+import { effectivePrefix, renderSubjects } from "../components/headlamp/rbac";
 import { Check, DoctorInputs, Facts } from "./context";
 import { HttpOptions, explainNetworkError, request } from "./http";
 import { NO_TOKEN } from "./token";

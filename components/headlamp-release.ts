@@ -1,6 +1,7 @@
 // HeadlampRelease: Headlamp from its official Helm chart, with OIDC settings from a Kubernetes
-// Secret (never Helm values), RBAC for OIDC users and groups, and an ingress with TLS. Resource
-// wiring only; defaults, checks and rendering live in ./headlamp/settings.ts.
+// Secret (never Helm values), RBAC for OIDC users and groups, and an ingress with TLS or a Gateway
+// API HTTPRoute. Resource wiring only; defaults and checks live in ./headlamp/settings.ts, rendering
+// in ./headlamp/render.ts, ./headlamp/rbac.ts and ./headlamp/route.ts.
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
@@ -8,19 +9,15 @@ import { isSet, known } from "./validation";
 import {
     CHART_NAME,
     HEADLAMP_DEFAULTS,
-    ROLE_FOR,
     defaultCallbackUrl,
-    issuerCaChecksum,
     issuerCaConfigMapName,
     ISSUER_CA,
-    noRbacWarning,
-    renderSecretData,
-    renderSubjects,
-    renderValues,
     urlFor,
     validateHeadlampArgs,
 } from "./headlamp/settings";
-import { RESTART_TRIGGER_BYTES, restartTriggerKeepers } from "./headlamp/settings";
+import { RESTART_TRIGGER_BYTES } from "./headlamp/settings";
+import { issuerCaChecksum, renderSecretData, renderValues, restartTriggerKeepers } from "./headlamp/render";
+import { ROLE_FOR, noRbacWarning, renderSubjects } from "./headlamp/rbac";
 
 export { HEADLAMP_DEFAULTS, CHECKSUM_ANNOTATION, ISSUER_CA, SECRET_KEYS } from "./headlamp/settings";
 
@@ -34,6 +31,36 @@ export interface HeadlampTlsArgs {
      * none): you manage the Secret yourself.
      */
     clusterIssuer?: pulumi.Input<string>;
+}
+
+/** One Gateway listener Headlamp's HTTPRoute attaches to (a Gateway API `parentRef`). */
+export interface HeadlampGatewayParentRefArgs {
+    /** Name of the Gateway. Required; a DNS-1123 label, e.g. `my-gateway`. */
+    name: string;
+    /**
+     * Namespace of the Gateway. Default the release's namespace. A Gateway in another namespace
+     * must allow routes from this one (its listener's `allowedRoutes.namespaces`).
+     */
+    namespace?: string;
+    /**
+     * Name of the listener in the Gateway's `spec.listeners`, e.g. `https`. Default none: every
+     * listener of the Gateway that accepts the route. Name the HTTPS listener, so Headlamp is not
+     * also served over plain http.
+     */
+    sectionName?: string;
+}
+
+/**
+ * Serve Headlamp through Gateway API instead of an Ingress: the chart's own HTTPRoute
+ * (`httpRoute.*` values) for `host`, attached to these listeners. TLS terminates at the Gateway's
+ * listener, which holds the certificate (cert-manager issues it for a Gateway annotated
+ * `cert-manager.io/cluster-issuer`); `tls` and `ingressClassName` do not apply.
+ */
+export interface HeadlampGatewayArgs {
+    /** The Gateway listeners to attach to. Required, at least one (at most 32). Plain, so they can be checked. */
+    parentRefs: HeadlampGatewayParentRefArgs[];
+    /** Annotations of the HTTPRoute. Default none. `cert-manager.io/*` keys belong on the Gateway and are refused here. */
+    annotations?: { [key: string]: string };
 }
 
 /** The OIDC client Headlamp logs users in with (usually AuthentikOidcApp's outputs). */
@@ -107,10 +134,15 @@ export interface HeadlampReleaseArgs {
     repositoryUrl?: pulumi.Input<string>;
     /** DNS name Headlamp is served on, e.g. `headlamp.example.com`. Required. */
     host: pulumi.Input<string>;
-    /** Ingress class. Default `traefik` (what K3s ships). */
+    /** Ingress class. Default `traefik` (what K3s ships). Not with `gateway`. */
     ingressClassName?: pulumi.Input<string>;
-    /** TLS of the ingress. Default none (no `tls` section: the ingress controller's default certificate). */
+    /** TLS of the ingress. Default none (no `tls` section: the ingress controller's default certificate). Not with `gateway`. */
     tls?: HeadlampTlsArgs;
+    /**
+     * Route through these Gateway API listeners (an HTTPRoute) instead of an Ingress. Default none
+     * (an Ingress). The OIDC callback stays `https://<host>/oidc-callback`.
+     */
+    gateway?: HeadlampGatewayArgs;
     /** The OIDC client. Required. */
     oidc: HeadlampOidcArgs;
     /** Users and groups bound to `cluster-admin`. Default none. */
@@ -139,7 +171,8 @@ export interface HeadlampReleaseArgs {
      * Extra chart values for what this component does not model (e.g. `nodeSelector`), deep-merged
      * last; lists replace lists. Plain object so it can be checked before anything is created: it
      * may not set `replicaCount` above 1, `clusterRoleBinding.create`, `config.oidc`, `OIDC_*` env
-     * entries or the checksum annotation. Default none.
+     * entries, the checksum annotation or `httpRoute` (use `gateway`), nor, with `gateway`,
+     * `ingress.enabled`. Default none.
      */
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     values?: { [key: string]: any };
@@ -149,7 +182,7 @@ export interface HeadlampReleaseArgs {
  * Headlamp from the official chart. Creates the namespace (optional), a Secret with the chart's
  * OIDC env keys loaded through `config.oidc.externalSecret`, ClusterRoleBindings from OIDC users
  * and groups to `cluster-admin` and `view`, and the Helm release (one replica, no service-account
- * cluster-admin binding, ingress with TLS, a restart trigger for the Secret in `podAnnotations` (random, replaced when its data changes), the chart
+ * cluster-admin binding, an ingress with TLS or, with `gateway`, the chart's HTTPRoute, a restart trigger for the Secret in `podAnnotations` (random, replaced when its data changes), the chart
  * values `config.oidc.callbackURL` and `usePKCE` that turn on Headlamp's callback and PKCE flags,
  * and `config.oidc.secret.create: false` so the chart renders no Secret of its own).
  */
@@ -269,6 +302,7 @@ export class HeadlampRelease extends pulumi.ComponentResource {
             usePkce: pkce,
             values: args.values,
             issuerCa: caPem ? { configMapName: issuerCaConfigMapName(releaseName), checksum: issuerCaChecksum(caPem) } : undefined,
+            gateway: args.gateway,
         }));
 
         const release = new k8s.helm.v3.Release(`${name}-release`, {

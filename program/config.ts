@@ -4,12 +4,22 @@
 import { isIPv6 } from "net";
 import * as pulumi from "@pulumi/pulumi";
 import { AUTHENTIK_DEFAULTS } from "../components/authentik/settings";
+import { ParentRef, checkSectionName } from "../components/headlamp/route";
 import { K3sAuthConfigApiVersion, K3sDistribution, K3sOidcMode } from "../components/k3s/settings";
 import { checkGroupsPrefix, checkNotSystemName, checkUsernamePrefix } from "../components/validation";
 import { Problems, checkCertificateBundle, checkCertificatePem, checkDnsName, checkEnum, checkHttpsBaseUrl, checkHttpsUrl, checkK8sName, checkNoWhitespace, checkSlug, show } from "../components/validation";
 
-/** The Pulumi project name, which namespaces the project's own config keys. */
+/**
+ * This repository's Pulumi project name. The program reads its own keys in the namespace of the
+ * project it runs in (`pulumi.getProject()`): `headlamp-sso:<key>` here, `<your project>:<key>` in
+ * a project made from the `pulumi new` template.
+ */
 export const PROJECT = "headlamp-sso";
+
+/** The namespace of the program's own config keys: the running project's name. */
+export function configNamespace(): string {
+    return pulumi.getProject() || PROJECT;
+}
 
 /** Defaults of the program's config keys (the same values Pulumi.yaml declares). */
 export const CONFIG_DEFAULTS = {
@@ -87,6 +97,8 @@ export interface StackSettings {
         ingressClassName: string;
         tlsSecretName: string;
         clusterIssuer: string | undefined;
+        /** `gatewayParentRefs` and `gatewayAnnotations`: route through these Gateway listeners instead of an Ingress. */
+        gateway: { parentRefs: ParentRef[]; annotations: Record<string, string> } | undefined;
         adminUsers: string[];
         adminGroups: string[];
         viewerUsers: string[];
@@ -104,7 +116,7 @@ export interface StackSettings {
 
 /** A config key with its namespace, for messages: `headlamp-sso:servers`, `authentik:url`. */
 function fullKey(key: string): string {
-    return key.includes(":") ? key : `${PROJECT}:${key}`;
+    return key.includes(":") ? key : `${configNamespace()}:${key}`;
 }
 
 /** Raw string of a key (secret or not), without marking or echoing it. */
@@ -183,10 +195,27 @@ function secret(warnings: string[], key: string): pulumi.Output<string> | undefi
         return undefined;
     }
     if (storedAsSecret(key) === false) {
-        const shortKey = key.startsWith(`${PROJECT}:`) ? key.slice(PROJECT.length + 1) : key;
+        const shortKey = key.startsWith(`${configNamespace()}:`) ? key.slice(configNamespace().length + 1) : key;
         warnings.push(`${fullKey(key)} is stored in plain text in the stack's config; encrypt it with \`pulumi config set --secret ${shortKey} <value>\` (this program treats it as a secret either way).`);
     }
     return pulumi.secret(value);
+}
+
+/**
+ * The SSH key as given, or decoded when it was given as one line of base64 (`base64 -w0
+ * ~/.ssh/id_ed25519`, what a single-line prompt such as `pulumi new`'s can take): a value without
+ * a PEM header whose base64 decoding has one is that decoding. Runs inside the secret Output.
+ */
+export function unwrapBase64Key(value: string): string {
+    if (value.includes("-----BEGIN")) {
+        return value;
+    }
+    const compact = value.replace(/\s+/g, "");
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(compact)) {
+        return value;
+    }
+    const decoded = Buffer.from(compact, "base64").toString("utf8");
+    return /^-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(decoded.trimStart()) ? decoded : value;
 }
 
 /** `user@host[:port]` (IPv6 in brackets) -> target. */
@@ -257,6 +286,35 @@ export function hostKeyFor(lines: readonly HostKeyLine[], host: string, port: nu
     return (lines.find((l) => l.host === host && l.port === port) ?? lines.find((l) => l.host === host && l.port === undefined))?.key;
 }
 
+/** `namespace/name[/sectionName]` -> a Gateway listener reference. */
+export function parseParentRef(problems: Problems, field: string, value: string): ParentRef | undefined {
+    const parts = value.split("/");
+    if (parts.length < 2 || parts.length > 3 || parts.some((p) => p === "")) {
+        problems.add(field, `${show(value)} is not namespace/name[/sectionName]; write the Gateway's namespace and name, and optionally its listener, e.g. "gateway-system/public/https".`);
+        return undefined;
+    }
+    const [namespace, name, sectionName] = parts;
+    const before = problems.list.length;
+    checkK8sName(problems, `${field} (namespace)`, namespace);
+    checkK8sName(problems, `${field} (name)`, name);
+    checkSectionName(problems, `${field} (sectionName)`, sectionName);
+    return problems.list.length === before ? { namespace, name, ...(sectionName ? { sectionName } : {}) } : undefined;
+}
+
+/** `key=value` lines -> annotations. */
+function parseAnnotations(problems: Problems, field: string, lines: string[]): Record<string, string> {
+    const out: Record<string, string> = {};
+    lines.forEach((line, i) => {
+        const eq = line.indexOf("=");
+        if (eq <= 0) {
+            problems.add(`${field}[${i}]`, `${show(line)} is not key=value; e.g. "example.com/team=ops".`);
+            return;
+        }
+        out[line.slice(0, eq)] = line.slice(eq + 1);
+    });
+    return out;
+}
+
 /** Reads and checks the whole stack config. Throws one error listing every problem. */
 export function readSettings(): StackSettings {
     const problems = new Problems();
@@ -307,7 +365,7 @@ export function readSettings(): StackSettings {
             problems.add(fullKey("sshHostKeys"), `has a key for ${show(line.written)}, which is not in servers; fix the host name (and "[host]:port" for a port other than 22) or remove the line.`);
         }
     }
-    const sshPrivateKey = secret(warnings, "sshPrivateKey");
+    const sshPrivateKey = secret(warnings, "sshPrivateKey")?.apply(unwrapBase64Key);
     if (sshPrivateKey === undefined) {
         problems.add(fullKey("sshPrivateKey"), "is required; run `pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519` (a key the servers accept).");
     }
@@ -340,6 +398,23 @@ export function readSettings(): StackSettings {
     checkK8sName(problems, fullKey("namespace"), namespace);
     const tlsSecretName = str("tlsSecretName", CONFIG_DEFAULTS.tlsSecretName);
     checkK8sName(problems, fullKey("tlsSecretName"), tlsSecretName);
+    const parentRefs = list(problems, "gatewayParentRefs")
+        .map((ref, i) => parseParentRef(problems, `${fullKey("gatewayParentRefs")}[${i}]`, ref))
+        .filter((r): r is ParentRef => r !== undefined);
+    const gatewayAnnotations = parseAnnotations(problems, fullKey("gatewayAnnotations"), list(problems, "gatewayAnnotations"));
+    const viaGateway = raw("gatewayParentRefs") !== undefined && raw("gatewayParentRefs") !== "[]";
+    if (viaGateway) {
+        // The Ingress keys do nothing with a Gateway: TLS terminates at its listener.
+        // Their defaults reach the program like any value, so only a value other than the default counts.
+        const defaults: Record<string, string | undefined> = { ingressClassName: CONFIG_DEFAULTS.ingressClassName, tlsSecretName: CONFIG_DEFAULTS.tlsSecretName, clusterIssuer: undefined };
+        for (const [key, dflt] of Object.entries(defaults)) {
+            if (raw(key) !== undefined && raw(key) !== dflt) {
+                problems.add(fullKey(key), `does not apply with gatewayParentRefs (no Ingress is rendered; TLS terminates at the Gateway's listener, which holds the certificate); remove it with \`pulumi config rm ${key}\`, or remove gatewayParentRefs to use an Ingress.`);
+            }
+        }
+    } else if (Object.keys(gatewayAnnotations).length > 0) {
+        problems.add(fullKey("gatewayAnnotations"), "only applies with gatewayParentRefs; set the Gateway listeners there, or remove it.");
+    }
 
     // Kubernetes access.
     const apiServerUrl = str("apiServerUrl", apiServerUrlDefault);
@@ -382,6 +457,7 @@ export function readSettings(): StackSettings {
             ingressClassName: str("ingressClassName", CONFIG_DEFAULTS.ingressClassName),
             tlsSecretName,
             clusterIssuer: raw("clusterIssuer"),
+            gateway: viaGateway ? { parentRefs, annotations: gatewayAnnotations } : undefined,
             adminUsers: list(problems, "adminUsers"),
             adminGroups: list(problems, "adminGroups"),
             viewerUsers: list(problems, "viewerUsers"),

@@ -115,3 +115,144 @@ export function renderChartOidc(values: Obj, secretData: Record<string, string>)
     const resolvedArgs = args.map((a) => a.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (ref, name: string) => (name in containerEnv ? containerEnv[name] : ref)));
     return { chartSecrets, envFrom: scalar(ext.name), args, resolvedArgs };
 }
+
+// ---------------------------------------------------------------------------------------------
+// The objects the chart renders around the pod: the Service, the Ingress, the HTTPRoute, the
+// Deployment's OIDC part and the chart's own Secrets. Followed, from kubernetes-sigs/headlamp
+// charts/headlamp:
+// - templates/_helpers.tpl (commit 0d8c57ac): `headlamp.fullname` is fullnameOverride, else the
+//   release name when it contains the chart name (nameOverride or "headlamp"), else
+//   `<release>-<name>`, cut to 63 characters; `headlamp.namespace` is namespaceOverride, else the
+//   release's namespace; `headlamp.labels` are helm.sh/chart, app.kubernetes.io/name, instance,
+//   version and managed-by;
+// - values.yaml (commit 0153c511): `service.port` 80, `ingress` {enabled: false, annotations,
+//   labels, ingressClassName: "", hosts: [], tls: []}, `httpRoute` {enabled: false, annotations,
+//   labels, parentRefs: [], hostnames: [], rules: []};
+// - templates/ingress.yaml (commit 2dcdac8e): a networking.k8s.io/v1 Ingress only when
+//   `ingress.enabled`, each host's paths to the fullname Service on `service.port`;
+// - templates/httproute.yaml, whose text is not in the sources these tests were written from: its
+//   rendering by the chart's own test, tests/expected_templates/httproute-enabled.yaml (commit
+//   03a50db5, chart 0.44.0, unchanged from edb0e4c0, chart 0.40.0), and values.yaml's comments:
+//   only when `httpRoute.enabled`, a gateway.networking.k8s.io/v1 HTTPRoute named fullname in the
+//   chart's namespace, the chart's labels plus `app.kubernetes.io/component: ingress` and
+//   `httpRoute.labels`, `httpRoute.annotations` when non-empty, `parentRefs` and `hostnames` as
+//   given, and `rules` as given or else one rule: PathPrefix "/" to the fullname Service on
+//   `service.port`.
+// - templates/service.yaml: as rendered in the same expected output (port `service.port`,
+//   targetPort `http`, name `http`).
+
+/** The chart version the stand-in renders (the component's default). */
+export const CHART_VERSION = "0.45.0";
+
+/** The release as Helm knows it. */
+export interface ChartRelease {
+    name: string;
+    namespace: string;
+}
+
+/** A rendered Kubernetes object (the fields the stand-in renders). */
+export interface RenderedObject {
+    apiVersion: string;
+    kind: string;
+    metadata: { name: string; namespace: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+    spec?: Obj;
+    data?: Obj;
+}
+
+const CHART_DEFAULTS = {
+    nameOverride: "",
+    fullnameOverride: "",
+    namespaceOverride: "",
+    service: { port: 80 },
+    ingress: { enabled: false, annotations: {}, labels: {}, ingressClassName: "", hosts: [], tls: [] },
+    httpRoute: { enabled: false, annotations: {}, labels: {}, parentRefs: [], hostnames: [], rules: [] },
+};
+
+/** `trunc 63 | trimSuffix "-"`. */
+function trunc63(name: string): string {
+    const cut = name.slice(0, 63);
+    return cut.endsWith("-") ? cut.slice(0, -1) : cut;
+}
+
+/** Renders the chart's Service, Ingress, HTTPRoute, Deployment (OIDC part) and Secrets from the release's values. */
+export function renderChartObjects(userValues: Obj, release: ChartRelease): RenderedObject[] {
+    const values = coalesce(CHART_DEFAULTS, userValues);
+    const name = scalar(values.nameOverride) || "headlamp";
+    const fullname = scalar(values.fullnameOverride)
+        ? trunc63(scalar(values.fullnameOverride))
+        : trunc63(release.name.includes(name) ? release.name : `${release.name}-${name}`);
+    const namespace = trunc63(scalar(values.namespaceOverride) || release.namespace || "default");
+    const labels: Record<string, string> = {
+        "helm.sh/chart": `headlamp-${CHART_VERSION}`,
+        "app.kubernetes.io/name": name,
+        "app.kubernetes.io/instance": release.name,
+        "app.kubernetes.io/version": CHART_VERSION,
+        "app.kubernetes.io/managed-by": "Helm",
+    };
+    const service = values.service as Obj;
+    const port = Number(service.port);
+    const objects: RenderedObject[] = [];
+
+    // The OIDC part is modelled in externalSecret mode only; otherwise no OIDC args (and the chart's
+    // own Secret by secret.yaml's rule).
+    const oidcValues = coalesce(CHART_OIDC_DEFAULTS, isObj(values.config) && isObj(values.config.oidc) ? values.config.oidc : undefined);
+    const oidc = truthy((oidcValues.externalSecret as Obj).enabled)
+        ? renderChartOidc(userValues, {})
+        : { chartSecrets: truthy((oidcValues.secret as Obj).create) ? [scalar((oidcValues.secret as Obj).name)] : [], args: [] as string[], envFrom: undefined };
+    for (const secretName of oidc.chartSecrets) {
+        objects.push({ apiVersion: "v1", kind: "Secret", metadata: { name: secretName, namespace }, data: {} });
+    }
+    objects.push({
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: { name: fullname, namespace, labels },
+        spec: { type: "ClusterIP", ports: [{ port, targetPort: "http", protocol: "TCP", name: "http" }] },
+    });
+    objects.push({
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: fullname, namespace, labels },
+        spec: { template: { spec: { containers: [{ name: "headlamp", args: oidc.args, envFrom: oidc.envFrom ? [{ secretRef: { name: oidc.envFrom } }] : [] }] } } },
+    });
+
+    const ingress = values.ingress as Obj;
+    if (truthy(ingress.enabled)) {
+        const annotations = ingress.annotations as Record<string, string>;
+        objects.push({
+            apiVersion: "networking.k8s.io/v1",
+            kind: "Ingress",
+            metadata: { name: fullname, namespace, labels: { ...labels, ...(ingress.labels as Record<string, string>) }, ...(truthy(annotations) ? { annotations } : {}) },
+            spec: {
+                ...(truthy(ingress.ingressClassName) ? { ingressClassName: scalar(ingress.ingressClassName) } : {}),
+                ...(truthy(ingress.tls) ? { tls: ingress.tls } : {}),
+                rules: (ingress.hosts as { host: string; paths: { path: string; type: string }[] }[]).map((h) => ({
+                    host: h.host,
+                    http: { paths: h.paths.map((p) => ({ path: p.path, pathType: p.type, backend: { service: { name: fullname, port: { number: port } } } })) },
+                })),
+            },
+        });
+    }
+
+    const route = values.httpRoute as Obj;
+    if (truthy(route.enabled)) {
+        const annotations = route.annotations as Record<string, string>;
+        objects.push({
+            apiVersion: "gateway.networking.k8s.io/v1",
+            kind: "HTTPRoute",
+            metadata: {
+                name: fullname,
+                namespace,
+                labels: { ...labels, "app.kubernetes.io/component": "ingress", ...(route.labels as Record<string, string>) },
+                ...(truthy(annotations) ? { annotations } : {}),
+            },
+            spec: {
+                parentRefs: route.parentRefs,
+                ...(truthy(route.hostnames) ? { hostnames: route.hostnames } : {}),
+                rules: truthy(route.rules)
+                    ? route.rules
+                    : [{ matches: [{ path: { type: "PathPrefix", value: "/" } }], backendRefs: [{ name: fullname, port }] }],
+            },
+        });
+    }
+    return objects;
+}

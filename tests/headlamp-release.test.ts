@@ -5,7 +5,7 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { HeadlampRelease, HeadlampReleaseArgs } from "../components";
-import { checksumOf } from "../components/headlamp/settings";
+import { checksumOf } from "../components/headlamp/render";
 import { CapturedWarnings, MockHarness, RecordedResource, allStrings, captureWarnings, errorOf, isSecretIn, randomProviderStandIn, secretOf, valueOf } from "./harness";
 
 const T = {
@@ -312,6 +312,43 @@ describe("HeadlampRelease (under mocks)", () => {
             assert.ok(release.dependsOn.includes(child.urn), `release waits for the API server: ${release.dependsOn.join(", ")}`);
             assert.ok(release.dependsOn.includes(h.one(T.secret).urn), "and still for the Secret");
             assert.ok(h.one(T.component).dependsOn.includes(child.urn));
+        });
+    });
+
+    describe("through a Gateway", () => {
+        const gateway = { parentRefs: [{ name: "public", namespace: "gateway-system", sectionName: "https" }], annotations: { "example.com/team": "ops" } };
+
+        it("renders the chart's HTTPRoute for the host and no Ingress; the Secret and the OIDC values stay as they are", async () => {
+            await build(h, args({ gateway }));
+            assert.deepStrictEqual(h.countByType(), { [T.component]: 1, [T.namespace]: 1, [T.secret]: 1, [T.binding]: 1, [T.release]: 1 });
+            const r = h.one(T.release, "headlamp-dev-release");
+            const values = r.inputs.values as Record<string, unknown>;
+            assert.deepStrictEqual(values.ingress, { enabled: false });
+            assert.deepStrictEqual(values.httpRoute, {
+                enabled: true,
+                annotations: { "example.com/team": "ops" },
+                parentRefs: [{ name: "public", namespace: "gateway-system", sectionName: "https" }],
+                hostnames: ["headlamp.example.com"],
+            });
+            assert.deepStrictEqual((values.config as Record<string, unknown>).oidc, chartOidcValues("headlamp-oidc", false));
+            assert.strictEqual(h.one(T.secret).inputs.stringData.OIDC_CALLBACK_URL, "https://headlamp.example.com/oidc-callback");
+            assert.ok(!allStrings(r.inputs).some((v) => v.includes(SECRET)));
+            assert.ok(!isSecretIn(r.rawInputs, "values"));
+        });
+
+        it("refuses tls, ingressClassName and a bad parentRef in one error, before registering anything", async () => {
+            const e = await errorOf(() => new HeadlampRelease("hl", args({
+                gateway: { parentRefs: [{ name: "Public", sectionName: "HTTPS" }] },
+                tls: { secretName: "headlamp-tls" },
+                ingressClassName: "traefik",
+            })));
+            assert.ok(e instanceof pulumi.ResourceError);
+            assert.match(e.message, /has 4 invalid input problems/);
+            for (const field of ["tls", "ingressClassName", "gateway.parentRefs[0].name", "gateway.parentRefs[0].sectionName"]) {
+                assert.ok(e.message.includes(`  - ${field}: `), `${field} listed in:\n${e.message}`);
+            }
+            await h.settle();
+            assert.deepStrictEqual(h.resources, []);
         });
     });
 

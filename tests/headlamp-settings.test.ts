@@ -6,16 +6,12 @@ import {
     CHECKSUM_ANNOTATION,
     HEADLAMP_DEFAULTS,
     HeadlampArgsToCheck,
-    checksumOf,
-    deepMerge,
     defaultCallbackUrl,
-    noRbacWarning,
     parseVersion,
-    renderSecretData,
-    renderSubjects,
-    renderValues,
     validateHeadlampArgs,
 } from "../components/headlamp/settings";
+import { checksumOf, deepMerge, renderSecretData, renderValues } from "../components/headlamp/render";
+import { noRbacWarning, renderSubjects } from "../components/headlamp/rbac";
 import { Problems } from "../components/validation";
 
 const SECRET = "s3cr3t-client-secret-value";

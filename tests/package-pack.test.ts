@@ -5,6 +5,7 @@
 // with their children, the bundled @pulumi/authentik must come from inside the tarball, and there
 // must be exactly one @pulumi/pulumi in the consumer's tree (it is a peer dependency).
 import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
 import { execFile, spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -13,6 +14,9 @@ import * as path from "path";
 import { addLockedClosure, childEnv, LockEntry, Manifest, npmRegistry, ROOT, run } from "./npm";
 import { FakeAuthentik } from "./fake-authentik/issuer";
 import { packedTarball } from "./pack";
+import { MockHarness, captureWarnings, valueOf } from "./harness";
+import { stackConfig } from "./stack-config";
+import { TEMPLATE_DIR, TEMPLATE_PROJECT, templateStackConfig } from "./template-config";
 import { FakeAuthentikApi, FakeHeadlamp, TestPki } from "./doctor/fakes";
 
 const TSC = path.join(ROOT, "node_modules", "typescript", "bin", "tsc");
@@ -115,6 +119,70 @@ pulumi.runtime.setMocks({
 }).catch((e) => { console.error(e); process.exit(1); });
 `;
 
+/**
+ * Runs the compiled `pulumi new` template under mocks as the project `pulumi new` made
+ * (TEMPLATE_PROJECT, stack dev) with the stack config in TEMPLATE_CONFIG, and prints every
+ * registration (type, name, parent type, the Helm release's inputs) and the stack outputs.
+ * Computed state as tests/harness.ts gives it, so the two runs can be compared.
+ */
+const TEMPLATE_RUNNER = String.raw`
+const pulumi = require("@pulumi/pulumi");
+const { config, secretKeys, project } = JSON.parse(process.env.TEMPLATE_CONFIG);
+const registered = [];
+let pending = 0;
+let n = 0;
+const answers = {
+    "authentik:index/getFlow:getFlow": (a) => ({ id: "flow-" + a.slug, slug: a.slug }),
+    "authentik:index/getCertificateKeyPair:getCertificateKeyPair": (a) => ({ id: "kp-uuid", name: a.name }),
+    "authentik:index/getPropertyMappingProviderScope:getPropertyMappingProviderScope": (a) => ({ id: "x", ids: (a.managedLists || []).map((m) => "scope-" + m), managedLists: a.managedLists }),
+    "authentik:index/getGroup:getGroup": (a) => ({ id: "group-" + a.name, name: a.name }),
+};
+pulumi.runtime.setAllConfig(config, secretKeys);
+pulumi.runtime.setMocks({
+    newResource: (args) => {
+        n += 1;
+        const state = { ...args.inputs };
+        if (args.type === "authentik:index/providerOauth2:ProviderOauth2") { state.providerOauth2Id = String(100 + n); state.clientSecret = args.inputs.clientSecret || "generated-secret-" + args.name; }
+        if (args.type === "authentik:index/application:Application") { state.applicationId = args.inputs.slug; state.uuid = "app-" + args.inputs.slug + "-uuid"; }
+        if (args.type === "authentik:index/propertyMappingProviderScope:PropertyMappingProviderScope") { state.propertyMappingProviderScopeId = "mapping-" + args.name + "-uuid"; }
+        if (args.type === "authentik:index/policyBinding:PolicyBinding") { state.policyBindingId = "binding-" + args.name + "-uuid"; }
+        if (args.type === "command:remote:Command") { state.stdout = ""; state.stderr = ""; }
+        if (args.type === "kubernetes:helm.sh/v3:Release") { state.status = { status: "deployed" }; }
+        return { id: args.custom ? args.name + "-id" : undefined, state };
+    },
+    call: (args) => {
+        const answer = answers[args.token];
+        if (!answer) { throw new Error("unmocked invoke " + args.token); }
+        return answer(args.inputs);
+    },
+}, project, "dev", false).then(async () => {
+    const monitor = pulumi.runtime.getMonitor();
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, cb) => {
+        pending += 1;
+        const inputs = req.getType() === "kubernetes:helm.sh/v3:Release" ? req.getObject().toJavaScript() : undefined;
+        register(req, (err, resp) => {
+            if (!err) { registered.push({ type: req.getType(), name: req.getName(), urn: resp.getUrn(), parent: req.getParent(), inputs }); }
+            pending -= 1;
+            cb(err, resp);
+        });
+    };
+    const program = require("./bin/index.js");
+    const outputs = {};
+    for (const [k, v] of Object.entries(program)) {
+        outputs[k] = v === undefined ? null : await new Promise((resolve) => pulumi.output(v).apply((x) => { resolve(x); return x; }));
+    }
+    let quiet = 0;
+    for (let i = 0; i < 5000 && quiet < 50; i++) {
+        await new Promise((r) => setImmediate(r));
+        quiet = pending === 0 ? quiet + 1 : 0;
+    }
+    const byUrn = new Map(registered.map((r) => [r.urn, r]));
+    const resources = registered.map((r) => ({ type: r.type, name: r.name, parentType: r.parent ? (byUrn.get(r.parent) || { type: "?" }).type : "", inputs: r.inputs }));
+    process.stdout.write("@@RESULT@@" + JSON.stringify({ resources, outputs }) + "\n");
+}).catch((e) => { console.error(e); process.exit(1); });
+`;
+
 interface RunResult {
     resources: { type: string; name: string; urn: string; provider: string; parentType: string }[];
     invokes: string[];
@@ -161,6 +229,7 @@ describe("package: npm pack, offline install into a fresh project, consumer unde
         const unexpected = files.filter((f) =>
             !/^bin\/components\/.+\.(js|d\.ts)$/.test(f) &&
             !/^bin\/cli\/[a-z-]+\.js$/.test(f) &&
+            !/^bin\/program\/[a-z-]+\.(js|d\.ts)$/.test(f) &&
             !/^node_modules\/@pulumi\/authentik\/(package\.json|README\.md|bin\/.+)$/.test(f) &&
             !["package.json", "README.md"].includes(f));
         assert.deepStrictEqual(unexpected, [], "the tarball ships files it does not need (program, tests, sources?)");
@@ -265,6 +334,64 @@ describe("package: npm pack, offline install into a fresh project, consumer unde
             clientId: "headlamp",
         });
     });
+    it("compiles the pulumi new template against the installed package; with the prompted answers and defaults it registers what the root program registers", async function () {
+        assert.ok(project, "the install test did not run");
+        const dir = path.join(project, "template");
+        fs.mkdirSync(dir);
+        fs.copyFileSync(path.join(TEMPLATE_DIR, "index.ts"), path.join(dir, "index.ts"));
+        // The template's own tsconfig; its repository-only path mapping points nowhere here, so
+        // headlamp-sso/program comes from the installed package's "exports".
+        fs.copyFileSync(path.join(TEMPLATE_DIR, "tsconfig.json"), path.join(dir, "tsconfig.json"));
+        run(process.execPath, [TSC, "-p", "tsconfig.json"], dir, 120_000);
+        fs.writeFileSync(path.join(dir, "run-mocks.js"), TEMPLATE_RUNNER);
+        const answered = templateStackConfig(TEMPLATE_PROJECT);
+        const out = await new Promise<string>((resolve, reject) => {
+            execFile(process.execPath, ["run-mocks.js"], { cwd: dir, encoding: "utf8", env: { ...childEnv(), TEMPLATE_CONFIG: JSON.stringify({ ...answered, project: TEMPLATE_PROJECT }) }, timeout: 120_000 },
+                (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stdout}\n${stderr}`)) : resolve(stdout)));
+        });
+        const marker = out.indexOf("@@RESULT@@");
+        assert.ok(marker >= 0, `the template printed no result:\n${out}`);
+        const template = JSON.parse(out.slice(marker + "@@RESULT@@".length)) as { resources: { type: string; name: string; parentType: string; inputs?: { values?: Record<string, unknown> } }[]; outputs: Record<string, unknown> };
+
+        // The root program, in this process, with the same answers in its own namespace (plus its Pulumi.yaml defaults, as the CLI adds them).
+        const root = templateStackConfig("headlamp-sso");
+        const h = await MockHarness.install({ config: { ...stackConfig({}), ...root.config }, secretKeys: root.secretKeys, project: "headlamp-sso", stack: "dev" });
+        const entry = require.resolve("../index");
+        delete require.cache[entry];
+        const captured = captureWarnings();
+        const rootOutputs: Record<string, unknown> = {};
+        try {
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            const program = require(entry) as Record<string, unknown>;
+            for (const [k, v] of Object.entries(program)) {
+                rootOutputs[k] = v === undefined ? null : await valueOf(pulumi.output(v));
+            }
+            await h.settle();
+        } finally {
+            captured.restore();
+        }
+        const byUrn = new Map(h.resources.map((r) => [r.urn, r]));
+        const shape = (rs: { type: string; name: string; parentType: string }[]) => rs
+            .filter((r) => r.type !== "pulumi:pulumi:Stack")
+            .map((r) => `${r.type} ${r.name} under ${r.parentType || "(stack)"}`)
+            .sort();
+        const rootShape = shape(h.resources.map((r) => ({ type: r.type, name: r.name, parentType: r.parent ? byUrn.get(r.parent)?.type ?? "?" : "" })));
+        assert.deepStrictEqual(shape(template.resources), rootShape);
+        assert.ok(rootShape.length >= 12, `the whole program ran: ${rootShape.join("\n")}`);
+
+        // The same Helm values (the checksum annotation aside: it hashes each run's mock client secret).
+        const withoutChecksums = (values: Record<string, unknown> | undefined) => ({ ...values, podAnnotations: undefined });
+        const templateRelease = template.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release");
+        assert.deepStrictEqual(withoutChecksums(templateRelease?.inputs?.values), withoutChecksums(h.one("kubernetes:helm.sh/v3:Release").inputs.values as Record<string, unknown>));
+        // The drop-in's owner line names the component's URN, which holds the project's name.
+        const plain = (o: Record<string, unknown>, project: string) => ({
+            headlampUrl: o.headlampUrl, issuerUrl: o.issuerUrl, clientId: o.clientId,
+            apiServerDropIn: String(o.apiServerDropIn).split(`::${project}::`).join("::<project>::"),
+        });
+        assert.deepStrictEqual(plain(template.outputs, TEMPLATE_PROJECT), plain(rootOutputs, "headlamp-sso"));
+        assert.strictEqual(template.outputs.headlampUrl, "https://headlamp.example.com/");
+    });
+
     it("the package's bin runs `headlamp-sso doctor` from the installed tarball against the fake issuer, Authentik API and Headlamp", async function () {
         assert.ok(project, "the install test did not run");
         const bin = path.join(project, "node_modules", ".bin", "headlamp-sso");

@@ -14,13 +14,8 @@ import { AddressInfo } from "net";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { HeadlampRelease, HeadlampReleaseArgs } from "../components";
-import {
-    HeadlampArgsToCheck,
-    ISSUER_CA,
-    issuerCaChecksum,
-    renderValues,
-    validateHeadlampArgs,
-} from "../components/headlamp/settings";
+import { HeadlampArgsToCheck, ISSUER_CA, validateHeadlampArgs } from "../components/headlamp/settings";
+import { issuerCaChecksum, renderValues } from "../components/headlamp/render";
 import { Problems, checkCertificateBundle } from "../components/validation";
 import { INSECURE_WARNING } from "../program/config";
 import { renderOidcKubeconfig } from "../program/kubeconfig";

@@ -126,7 +126,29 @@ describe("program config", () => {
         ]);
     });
 
+    it("reads gatewayParentRefs as namespace/name[/sectionName] and gatewayAnnotations as key=value", async () => {
+        const s = await settingsFor(stackConfig("Pulumi.dev.yaml", {
+            ...TEST_SECRETS,
+            clusterIssuer: undefined,
+            gatewayParentRefs: ["gateway-system/public/https", "kube-system/traefik-gateway"],
+            gatewayAnnotations: ["example.com/team=ops", "example.com/note=a=b"],
+        }));
+        assert.deepStrictEqual(s.headlamp.gateway, {
+            parentRefs: [{ namespace: "gateway-system", name: "public", sectionName: "https" }, { namespace: "kube-system", name: "traefik-gateway" }],
+            annotations: { "example.com/team": "ops", "example.com/note": "a=b" },
+        });
+        const ingress = await settingsFor(stackConfig("Pulumi.dev.yaml", TEST_SECRETS));
+        assert.strictEqual(ingress.headlamp.gateway, undefined, "an empty list (the default) means an Ingress");
+    });
+
     const bad: [string, Record<string, unknown>, RegExp][] = [
+        ["a parentRef without a namespace", { clusterIssuer: undefined, gatewayParentRefs: ["public"] }, /headlamp-sso:gatewayParentRefs\[0\]: "public" is not namespace\/name\[\/sectionName\]/],
+        ["a bad Gateway name", { clusterIssuer: undefined, gatewayParentRefs: ["gateway-system/Public"] }, /headlamp-sso:gatewayParentRefs\[0\] \(name\): "Public" is not a valid Kubernetes name/],
+        ["a bad listener name", { clusterIssuer: undefined, gatewayParentRefs: ["gateway-system/public/HTTPS"] }, /headlamp-sso:gatewayParentRefs\[0\] \(sectionName\): "HTTPS" is not a Gateway listener name/],
+        ["clusterIssuer with gatewayParentRefs", { gatewayParentRefs: ["gateway-system/public"] }, /headlamp-sso:clusterIssuer: does not apply with gatewayParentRefs .*TLS terminates at the Gateway's listener/],
+        ["ingressClassName with gatewayParentRefs", { clusterIssuer: undefined, ingressClassName: "nginx", gatewayParentRefs: ["gateway-system/public"] }, /headlamp-sso:ingressClassName: does not apply with gatewayParentRefs/],
+        ["an annotation that is not key=value", { clusterIssuer: undefined, gatewayParentRefs: ["gateway-system/public"], gatewayAnnotations: ["team"] }, /headlamp-sso:gatewayAnnotations\[0\]: "team" is not key=value/],
+        ["gatewayAnnotations without gatewayParentRefs", { gatewayAnnotations: ["a=b"] }, /headlamp-sso:gatewayAnnotations: only applies with gatewayParentRefs/],
         ["missing authentik:url", { "authentik:url": undefined }, /authentik:url: is required/],
         ["http authentik:url", { "authentik:url": "http://auth.example.com" }, /authentik:url: "http:\/\/auth\.example\.com" must use https/],
         ["missing authentik:token", { "authentik:token": undefined }, /authentik:token: is required/],

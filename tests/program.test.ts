@@ -341,6 +341,21 @@ describe("the program (index.ts) under mocks", function () {
         assert.strictEqual(caFromKubeconfig(text), CA_PEM);
     });
 
+    it("gatewayParentRefs: Headlamp through the Gateway's listeners (the chart's HTTPRoute, no Ingress), the same callback", async () => {
+        const { h } = await runProgram(dev({ clusterIssuer: undefined, gatewayParentRefs: ["gateway-system/public/https"], gatewayAnnotations: ["example.com/team=ops"] }));
+        const values = h.one(T.release).inputs.values as Record<string, unknown>;
+        assert.deepStrictEqual(values.ingress, { enabled: false });
+        assert.deepStrictEqual(values.httpRoute, {
+            enabled: true,
+            annotations: { "example.com/team": "ops" },
+            parentRefs: [{ name: "public", namespace: "gateway-system", sectionName: "https" }],
+            hostnames: ["headlamp.dev.example.com"],
+        });
+        assert.strictEqual(h.one(T.secret).inputs.stringData.OIDC_CALLBACK_URL, "https://headlamp.dev.example.com/oidc-callback");
+        const redirects = (h.one(T.oauth2).inputs.allowedRedirectUris as { url: string }[]).map((r) => r.url);
+        assert.ok(redirects.includes("https://headlamp.dev.example.com/oidc-callback"));
+    });
+
     describe("a second stack (prod) next to dev", () => {
         let devRun: Run;
         let prodRun: Run;

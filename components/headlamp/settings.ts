@@ -1,8 +1,7 @@
-// Pure settings of HeadlampRelease: defaults, validation of the args, the OIDC Secret's data, its
-// checksum, the Helm values and the RBAC subjects. No resources here;
-// components/headlamp-release.ts wires them, and tests/headlamp-settings.test.ts checks them
-// without mocks.
-import { createHash } from "crypto";
+// Pure settings of HeadlampRelease: defaults, constants and the validation of the args (the chart
+// values the user may not override included). No resources here; components/headlamp-release.ts
+// wires them, and tests/headlamp-settings.test.ts checks them without mocks. The Secret's data and
+// the chart values are rendered in ./render.ts, the RBAC subjects in ./rbac.ts.
 import {
     Problems,
     checkCertificateBundle,
@@ -16,6 +15,7 @@ import {
     show,
 } from "../validation";
 import { checkGroupsPrefix, checkNotSystemName, checkUsernamePrefix } from "../validation";
+import { GatewayToCheck, checkGateway, checkRouteValues } from "./route";
 
 /** Defaults of HeadlampRelease, in one place for the code, the docs and the tests. */
 export const HEADLAMP_DEFAULTS = {
@@ -87,8 +87,6 @@ export const MIN_CHART_VERSION_REASON =
     "the oldest chart whose rendering of these values (externalSecret with hasScopes, callbackURL, usePKCE, secret.create false) was checked with helm template";
 /** Chart versions known to be broken (0.40.1 crash-loops). */
 export const BROKEN_CHART_VERSIONS: readonly string[] = ["0.40.1"];
-/** The ClusterRoles that admins and viewers are bound to. */
-export const ROLE_FOR = { admins: "cluster-admin", viewers: "view" } as const;
 
 /** Secret keys the chart's `externalSecret` mode loads with `envFrom` (Headlamp's env names). */
 export const SECRET_KEYS = {
@@ -141,6 +139,7 @@ export interface HeadlampArgsToCheck {
     host?: unknown;
     ingressClassName?: unknown;
     tls?: { secretName?: unknown; clusterIssuer?: unknown };
+    gateway?: GatewayToCheck;
     oidc?: {
         clientId?: unknown;
         clientSecret?: unknown;
@@ -158,25 +157,13 @@ export interface HeadlampArgsToCheck {
     values?: unknown;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+/** Whether a value is a plain object (not an array, an Output or a class instance). */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
     if (value === null || typeof value !== "object" || Array.isArray(value)) {
         return false;
     }
     const proto = Object.getPrototypeOf(value) as unknown;
     return proto === Object.prototype || proto === null;
-}
-
-/**
- * Deep-merges `override` into `base`: plain objects merge key by key, everything else (arrays,
- * scalars, Outputs) in `override` replaces the value in `base`. Neither input is changed.
- */
-export function deepMerge(base: Record<string, unknown>, override: Record<string, unknown> | undefined): Record<string, unknown> {
-    const out: Record<string, unknown> = { ...base };
-    for (const [key, value] of Object.entries(override ?? {})) {
-        const current = out[key];
-        out[key] = isPlainObject(current) && isPlainObject(value) ? deepMerge(current, value) : value;
-    }
-    return out;
 }
 
 function checkChartVersion(problems: Problems, value: string | undefined): void {
@@ -278,6 +265,8 @@ export function validateHeadlampArgs(args: HeadlampArgsToCheck | undefined): Pro
         }
     }
 
+    checkGateway(problems, args.gateway, { tls: args.tls, ingressClassName: args.ingressClassName });
+
     const oidc = args.oidc;
     if (oidc === undefined || oidc === null) {
         problems.add("oidc", "is required; give clientId, clientSecret and issuerUrl (e.g. from AuthentikOidcApp's outputs).");
@@ -351,6 +340,7 @@ export function validateHeadlampArgs(args: HeadlampArgsToCheck | undefined): Pro
             problems.add("values", "must be a plain object of chart values (known when the program runs, so it can be checked before anything is created).");
         } else {
             checkUserValues(problems, args.values);
+            checkRouteValues(problems, args.values, args.gateway !== undefined && args.gateway !== null);
         }
     }
     return problems;
@@ -461,179 +451,4 @@ function checkIssuerCaValues(problems: Problems, values: Record<string, unknown>
     if (at(values, `podAnnotations.${ISSUER_CA.checksumAnnotation}`) !== undefined) {
         problems.add(`values.podAnnotations["${ISSUER_CA.checksumAnnotation}"]`, "is set by this component (it restarts Headlamp when the issuer CA changes); remove it.");
     }
-}
-
-/** Resolved OIDC settings, as the Secret holds them. */
-export interface OidcSettings {
-    clientId: string;
-    clientSecret: string;
-    issuerUrl: string;
-    scopes: readonly string[];
-    callbackUrl: string;
-    usePkce: boolean;
-}
-
-/** The Secret's data: Headlamp's env names to values, loaded by the chart with `envFrom`. */
-export function renderSecretData(oidc: OidcSettings): Record<string, string> {
-    const data: Record<string, string> = {
-        [SECRET_KEYS.clientId]: oidc.clientId,
-        [SECRET_KEYS.clientSecret]: oidc.clientSecret,
-        [SECRET_KEYS.issuerUrl]: oidc.issuerUrl,
-        // Headlamp splits on commas and always adds openid itself.
-        [SECRET_KEYS.scopes]: oidc.scopes.join(","),
-    };
-    if (oidc.callbackUrl) {
-        data[SECRET_KEYS.callbackUrl] = oidc.callbackUrl;
-    }
-    if (oidc.usePkce) {
-        data[SECRET_KEYS.usePkce] = "true";
-    }
-    return data;
-}
-
-/**
- * sha256 (hex) over every key and value of a map, in key order; it changes whenever any value
- * changes. Over the OIDC Secret's data it is a secret (a guessable client secret can be tested
- * against it offline): it only goes into the restart trigger's secret keepers, never into a pod
- * annotation. The issuer CA's annotation uses it over public data.
- */
-export function checksumOf(data: Record<string, string>): string {
-    const canonical = JSON.stringify(Object.keys(data).sort().map((k) => [k, data[k]]));
-    return createHash("sha256").update(canonical, "utf8").digest("hex");
-}
-
-/**
- * The keepers of the random restart trigger (a `random.RandomId` whose hex is the
- * {@link CHECKSUM_ANNOTATION}): the Secret data's sha256. The random provider replaces the value
- * whenever the keepers change (terraform-provider-random: "Arbitrary map of values that, when
- * changed, will trigger recreation of resource"), so the annotation changes exactly when the data
- * does, while the value itself is independent of the data. The keepers carry the client secret's
- * hash, so the component passes them as a secret (encrypted in the state) and they never reach
- * the cluster.
- */
-export function restartTriggerKeepers(data: Record<string, string>): Record<string, string> {
-    return { oidcSecretSha256: checksumOf(data) };
-}
-
-/** Everything `renderValues` needs, resolved. */
-export interface ValuesSettings {
-    secretName: string;
-    host: string;
-    ingressClassName: string;
-    tlsSecretName?: string;
-    clusterIssuer?: string;
-    resources: Record<string, unknown>;
-    checksum: string;
-    /** The callback URL (also in the Secret as `OIDC_CALLBACK_URL`); not secret. */
-    callbackUrl: string;
-    /** Whether PKCE is on (the Secret then has `OIDC_USE_PKCE: "true"`). */
-    usePkce: boolean;
-    values?: Record<string, unknown>;
-    /** The issuer CA's ConfigMap name and the bundle's checksum, when Headlamp must trust a private CA. */
-    issuerCa?: { configMapName: string; checksum: string };
-}
-
-/**
- * The chart values: OIDC from the external Secret, no cluster-admin binding for the service
- * account, one replica, the ingress with TLS, resources, the checksum annotation, then the user's
- * `values` deep-merged last (arrays replaced).
- *
- * What the chart's templates (0.43-0.45, `templates/deployment.yaml` and `secret.yaml`) read:
- * - `config.oidc.externalSecret` {enabled, name, hasScopes}: `envFrom` the Secret and pass
- *   `-oidc-client-id`, `-oidc-client-secret`, `-oidc-idp-issuer-url` and (hasScopes)
- *   `-oidc-scopes` as `$(OIDC_*)` references to its keys;
- * - `config.oidc.callbackURL`: only when it is non-empty does the chart pass
- *   `-oidc-callback-url=$(OIDC_CALLBACK_URL)`; the value comes from the Secret, this one only turns
- *   the flag on (Headlamp itself reads no `OIDC_*` env name). Without the flag Headlamp builds the
- *   redirect URI from the request (X-Forwarded-Proto + Host), which Authentik's strict match
- *   refuses unless the ingress forwards https;
- * - `config.oidc.usePKCE: true`: only then is `-oidc-use-pkce=$(OIDC_USE_PKCE)` passed;
- * - `config.oidc.secret.create: false`: the chart's default (true) renders a second, empty Secret
- *   named `oidc`, which could clash with an existing one in the namespace.
- * No secret is among these values.
- */
-export function renderValues(s: ValuesSettings): Record<string, unknown> {
-    const annotations: Record<string, string> = {};
-    if (s.clusterIssuer) {
-        annotations["cert-manager.io/cluster-issuer"] = s.clusterIssuer;
-    }
-    const ingress: Record<string, unknown> = {
-        enabled: true,
-        ingressClassName: s.ingressClassName,
-        annotations,
-        hosts: [{ host: s.host, paths: [{ path: "/", type: "Prefix" }] }],
-    };
-    if (s.tlsSecretName) {
-        ingress.tls = [{ secretName: s.tlsSecretName, hosts: [s.host] }];
-    }
-    const base: Record<string, unknown> = {
-        replicaCount: 1,
-        config: {
-            oidc: {
-                secret: { create: false },
-                externalSecret: { enabled: true, name: s.secretName, hasScopes: true },
-                callbackURL: s.callbackUrl,
-                usePKCE: s.usePkce,
-            },
-        },
-        clusterRoleBinding: { create: false },
-        ingress,
-        resources: s.resources,
-        podAnnotations: { [CHECKSUM_ANNOTATION]: s.checksum },
-    };
-    const merged = deepMerge(base, s.values);
-    return s.issuerCa ? withIssuerCa(merged, s.issuerCa.configMapName, s.issuerCa.checksum) : merged;
-}
-
-/** The issuer CA bundle's checksum for the pod annotation (sha256 hex, like the Secret's). */
-export function issuerCaChecksum(pem: string): string {
-    return checksumOf({ [ISSUER_CA.configMapKey]: pem });
-}
-
-/**
- * Adds the issuer CA to merged chart values: the ConfigMap as a volume, mounted read-only into the
- * headlamp container, `HEADLAMP_CONFIG_OIDC_CA_FILE` pointing at it, and its checksum annotation.
- * Appended after the user's `values`, so their own `env`, `volumes` and `volumeMounts` (lists, which
- * the merge replaces) stay, and theirs cannot drop the CA.
- */
-function withIssuerCa(values: Record<string, unknown>, configMapName: string, checksum: string): Record<string, unknown> {
-    const list = (key: string): unknown[] => (Array.isArray(values[key]) ? values[key] : []);
-    return {
-        ...values,
-        env: [...list("env"), { name: ISSUER_CA.env, value: `${ISSUER_CA.mountPath}/${ISSUER_CA.configMapKey}` }],
-        volumes: [...list("volumes"), { name: ISSUER_CA.volumeName, configMap: { name: configMapName } }],
-        volumeMounts: [...list("volumeMounts"), { name: ISSUER_CA.volumeName, mountPath: ISSUER_CA.mountPath, readOnly: true }],
-        podAnnotations: { ...(values.podAnnotations as Record<string, unknown>), [ISSUER_CA.checksumAnnotation]: checksum },
-    };
-}
-
-/** One RBAC subject. */
-export interface Subject {
-    kind: string;
-    name: string;
-    apiGroup: string;
-}
-
-/** A prefix as the API server applies it: `-` (kube-apiserver's "no prefix") means none, as in K3sOidcApiServer. */
-export function effectivePrefix(prefix: string): string {
-    return prefix === "-" ? "" : prefix;
-}
-
-/** Users (with the API server's username prefix) and groups (with its groups prefix) as subjects. */
-export function renderSubjects(users: readonly string[], groups: readonly string[], usernamePrefix: string, groupsPrefix: string): Subject[] {
-    const apiGroup = "rbac.authorization.k8s.io";
-    const u = effectivePrefix(usernamePrefix);
-    const g = effectivePrefix(groupsPrefix);
-    return [
-        ...users.map((name) => ({ kind: "User", name: `${u}${name}`, apiGroup })),
-        ...groups.map((name) => ({ kind: "Group", name: `${g}${name}`, apiGroup })),
-    ];
-}
-
-/** The warning when nobody is granted anything, or undefined. */
-export function noRbacWarning(admins: number, viewers: number): string | undefined {
-    if (admins > 0 || viewers > 0) {
-        return undefined;
-    }
-    return "no admins and no viewers: nobody can act in the Headlamp dashboard until RBAC is granted to OIDC users or groups elsewhere (set admins or viewers to bind cluster-admin or view).";
 }

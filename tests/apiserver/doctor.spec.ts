@@ -10,7 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { oidcFlags, pathsFor } from "../../components/k3s/render";
 import { resolvePlan } from "../../components/k3s/settings";
-import { renderSubjects } from "../../components/headlamp/settings";
+import { renderSubjects } from "../../components/headlamp/rbac";
 import { runDoctor } from "../../cli/doctor";
 import { FakeAuthentik } from "../fake-authentik/issuer";
 import { Capture } from "../doctor/fakes";
