@@ -38,7 +38,7 @@ function repositoryFiles(dir = ROOT): string[] {
 function namedVersions(text: string): string[] {
     const found: string[] = [];
     for (const re of [
-        /goauthentik\/authentik[\s`*/]{1,6}v?(\d+\.\d+\.\d+)/g,
+        /goauthentik\/authentik[\s`*/-]{1,12}v?(\d+\.\d+\.\d+)/g,
         /terraform-provider-authentik_v?(\d+\.\d+\.\d+)/g,
     ]) {
         for (const m of text.matchAll(re)) {
