@@ -7,8 +7,11 @@
 # run time on the header's variables. Nothing secret is in it: the SSH key stays in the connection.
 #
 # apply (create and update), as numbered runbook steps:
-#   1. preflight: root (or sudo -n), tools, the service, the config directory, the Kubernetes
-#      version in structured mode. Nothing is written before it passes.
+#   1. preflight: root (or sudo -n), tools, the service, the config file K3s really reads (the
+#      unit's --config, else K3S_CONFIG_FILE / RKE2_CONFIG_FILE from its Environment= and
+#      EnvironmentFile=, else the plan's; our drop-in goes into that file's .d), the config
+#      directory, the Kubernetes version in structured mode. Nothing is written before it passes.
+#      Every external command that can hang runs under `timeout -k` (its bound plus a grace).
 #   2. lock: one change at a time per server (flock on <configDir>/.headlamp-sso.lock, bounded wait).
 #   3. settle an unfinished change: a run killed after installing files left its backup with a
 #      "pending" marker; restore it and restart before anything else.
@@ -16,7 +19,12 @@
 #      line (a user's file, another stack's component of the same name); any other oidc-* or
 #      authentication-config arg (config.yaml, config.yaml.d/*.yaml|*.yml in any case, the unit's
 #      ExecStart); a later drop-in with kube-apiserver-arg without "+" (it would drop ours).
-#   5. stage the new files and compare; identical and the API server ready -> "no change", exit 0.
+#   5. compare the new files with the installed ones; identical and the API server ready -> "no
+#      change", exit 0 (no restart, no further check).
+#   5b. a restart is due: refuse when a file K3s reads at start (the config file and its .d files,
+#      the unit and its drop-ins, its environment files) changed after the running K3s started,
+#      and is not ours: the restart would apply that edit too, and our rollback cannot undo it.
+#      Then stage the new files next to their targets.
 #   6. back up, mark pending, install atomically (mv). From here TERM/INT are deferred until the
 #      change is settled (HUP and PIPE are always ignored).
 #   7. only the AuthenticationConfiguration changed (K3s) -> no restart; confirm the reload through
@@ -25,8 +33,12 @@
 #      "Running kube-apiserver" line; RKE2's static pod manifest); not ready or other args ->
 #      restore the backup byte for byte, restart, wait, fail with what was found.
 #   9. success: drop the backup; only now is "applied: ... trusts <issuer>" printed.
-# delete: lock, settle, then remove only the files this component owns, restart, wait (restoring
-# on failure), and remove config.yaml.d when this component created it and it is empty.
+# delete: lock, settle, refuse pending edits as apply does, then remove only the files this
+# component owns, restart, wait (restoring on failure), and remove config.yaml.d when this
+# component created it and it is empty.
+# inspect (read-only, for `headlamp-sso doctor`): the same preflight functions as apply (service,
+# config file, pending edits, conflicts, the running args), reported as key=value lines on
+# stdout; no lock, no write, no restart. See do_inspect.
 #
 # The header sets (every one is required; see renderHeader in script.ts):
 #   name service config_file config_dir dropin_dir dropin authcfg ca_file backup_root backup_dir
@@ -62,7 +74,11 @@ plain_arg_key_pattern="^[\"']?kube-apiserver-arg[\"']?[[:space:]]*:"
 # A dropped SSH session must not stop a change half-way: ignore hang-ups and broken pipes (the
 # output is then lost, the rollback is not), and never fail because a message cannot be written.
 trap "" HUP PIPE
-log() { printf "%s\n" "headlamp-sso[$name]: $*" 2>/dev/null || true; }
+log() {
+    # inspect's stdout carries only its key=value lines.
+    if [ "$action" = inspect ]; then printf "%s\n" "headlamp-sso[$name]: $*" >&2 2>/dev/null || true; return 0; fi
+    printf "%s\n" "headlamp-sso[$name]: $*" 2>/dev/null || true
+}
 die() { printf "%s\n" "headlamp-sso[$name]: ERROR: $*" >&2 2>/dev/null || true; exit 1; }
 tmp_files=""
 cleanup() { for f in $tmp_files; do rm -f "$f"; done; }
@@ -83,14 +99,22 @@ stop_if_interrupted() {
 }
 
 [ "$(id -u)" = 0 ] || die "must run as root, runs as $(id -un); connect as root or set sudo: true (password-less sudo)"
-for tool in systemctl journalctl timeout flock base64 cmp mktemp grep sed sort awk; do
+for tool in systemctl journalctl timeout flock base64 cmp mktemp grep sed sort awk stat; do
     command -v "$tool" >/dev/null 2>&1 || die "$tool is not installed on this server; install it (needed by the apply and delete scripts)"
 done
+
+# Every external command that can hang is bounded: `bounded <seconds> <command>...` sends TERM
+# after <seconds> and KILL after a further $kill_grace seconds (a systemctl client that ignores
+# TERM, a kubectl stuck on a dead socket), so a run ends within its bounds and then rolls back or
+# verifies as usual.
+kill_grace=3
+quick=20
+bounded() { b=$1; shift; timeout -k "$kill_grace" "$b" "$@"; }
 
 # The cluster-admin kubectl of the distribution (k3s kubectl, RKE2's kubectl with its kubeconfig).
 # kubectl is a list of plain words (no spaces inside one), split on purpose.
 # shellcheck disable=SC2086
-api_ready() { timeout 20 $kubectl get --raw=/readyz >/dev/null 2>&1; }
+api_ready() { bounded "$quick" $kubectl get --raw=/readyz >/dev/null 2>&1; }
 
 # Restarts the service under a timeout, then polls /readyz until ready_timeout has passed.
 # restart_started holds the second the restart began (for the journal read-back).
@@ -98,7 +122,7 @@ restart_and_wait() {
     restart_started=$(date +%s)
     deadline=$((restart_started + ready_timeout))
     log "restarting $service, waiting up to ${ready_timeout}s for the API server"
-    timeout "$ready_timeout" systemctl restart "$service" || log "systemctl restart $service exited with $?; polling readiness anyway"
+    bounded "$ready_timeout" systemctl restart "$service" || log "systemctl restart $service exited with $?; polling readiness anyway"
     while :; do
         if api_ready; then
             log "API server ready after $(($(date +%s) - restart_started))s"
@@ -111,7 +135,7 @@ restart_and_wait() {
 
 # The API server lines of the journal (or its last lines when none match).
 journal_tail() {
-    all=$(journalctl -u "$service" -n 300 --no-pager 2>&1 || true)
+    all=$(bounded "$quick" journalctl -u "$service" -n 300 --no-pager 2>&1 || true)
     errs=$(printf "%s\n" "$all" | grep -iE "apiserver|oidc|authentic|error|fatal|fail" | tail -n "$journal_lines" || true)
     if [ -n "$errs" ]; then printf "%s\n" "$errs"; else printf "%s\n" "$all" | tail -n "$journal_lines"; fi
 }
@@ -132,7 +156,7 @@ running_args() {
     if [ -n "$manifest" ]; then
         text=$(cat "$manifest" 2>/dev/null || true)
     else
-        text=$(journalctl -u "$service" --since "@$1" --no-pager -o cat 2>/dev/null | grep "Running kube-apiserver " | tail -n 1 || true)
+        text=$(bounded "$quick" journalctl -u "$service" --since "@$1" --no-pager -o cat 2>/dev/null | grep "Running kube-apiserver " | tail -n 1 || true)
         if [ -z "$text" ]; then
             # K3s told to log to a file (log: in a config file, --log in ExecStart) writes it there.
             # shellcheck disable=SC2046 # one path per line, plain characters
@@ -269,7 +293,7 @@ settle_unfinished() {
     # shellcheck disable=SC2086 # targets is a list of plain paths
     restore $targets
     drop_backup
-    if ! systemctl cat "$service" >/dev/null 2>&1; then
+    if ! bounded "$quick" systemctl cat "$service" >/dev/null 2>&1; then
         log "service $service not found; the previous files are back, nothing to restart"
     elif restart_and_wait; then
         log "the unfinished change is rolled back and the API server is ready with the previous files"
@@ -279,16 +303,139 @@ $(journal_tail)"
     fi
 }
 
-# 1. Preflight (shared by apply and delete's restart): the unit, read into $unit.
+# 1. Preflight: the unit (its file and drop-ins, as `systemctl cat` shows them), read into $unit.
+#    read_unit dies when the service does not exist; find_unit leaves $unit empty then.
+unit=""
+find_unit() {
+    u=$(mktemp)
+    tmp_files="$tmp_files $u"
+    if bounded "$quick" systemctl cat "$service" > "$u" 2>/dev/null; then unit=$u; fi
+}
 read_unit() {
-    unit=$(mktemp)
-    tmp_files="$tmp_files $unit"
-    systemctl cat "$service" > "$unit" 2>/dev/null || die "service $service not found (systemctl cat $service failed); is this a $distribution server node? set serviceName"
+    find_unit
+    [ -n "$unit" ] || die "service $service not found (systemctl cat $service failed); is this a $distribution server node? set serviceName"
+}
+
+# show <property>: one property of the service (`systemctl show -p <property> --value`; a list
+# property gives one line per item).
+show() { bounded "$quick" systemctl show -p "$1" --value "$service" 2>/dev/null || true; }
+
+# The environment files of the unit (EnvironmentFile=; "-" there means optional), in order.
+env_files() { show EnvironmentFiles | sed "s/ (ignore_errors=[a-z]*)$//"; }
+
+# unit_env <variable>: the value the service's environment gives <variable>, in env_value, and
+# in env_source what sets it. systemd reads Environment= first, then each EnvironmentFile= in
+# order; a file's assignment overrides Environment=, and a later file an earlier one
+# (systemd.exec(5)). Lines of an environment file: KEY=VALUE, "#" and ";" start comments, the
+# value may be quoted.
+unit_env() {
+    env_value=""
+    env_source=""
+    set -f
+    for w in $(show Environment); do
+        case "$w" in "$1="*) env_value=${w#*=}; env_source="Environment= of $service" ;; esac
+    done
+    set +f
+    for f in $(env_files); do
+        [ -r "$f" ] || continue
+        v=$(sed -n "s/^[[:space:]]*$1[[:space:]]*=[[:space:]]*//p" "$f" | tail -n 1)
+        [ -n "$v" ] || continue
+        v=${v%"${v##*[![:space:]]}"}
+        case "$v" in \"*\") v=${v#\"}; v=${v%\"} ;; \'*\') v=${v#\'}; v=${v%\'} ;; esac
+        env_value=$v
+        env_source=$f
+    done
+}
+
+# The --config (-c) the unit's ExecStart gives K3s ("" when none; the last one counts).
+exec_config() {
+    [ -n "$unit" ] || return 0
+    sed -n "/^ExecStart=/,/[^\\]$/p" "$unit" | tr -d "\\\\\"'" |
+        awk '{ for (i = 1; i <= NF; i++) { w = $i; if (want) { v = w; want = 0 } else if (w ~ /^--?(config|c)$/) { want = 1 } else if (w ~ /^--?config=/) { v = substr(w, index(w, "=") + 1) } } } END { if (v != "") print v }'
+}
+
+# 1. The config file K3s really reads: the unit's --config, else $K3S_CONFIG_FILE
+#    ($RKE2_CONFIG_FILE) from the unit's environment, else the plan's configFile; K3s reads its .d
+#    beside it (pkg/configfilearg: --config has EnvVar K3S_CONFIG_FILE, and a flag given on the
+#    command line wins over the variable). Our drop-in follows it. Sets config_source.
+resolve_config_file() {
+    config_source=default
+    env_name=K3S_CONFIG_FILE
+    if [ "$distribution" = rke2 ]; then env_name=RKE2_CONFIG_FILE; fi
+    real=$(exec_config)
+    if [ -n "$real" ]; then
+        config_source="--config ExecStart of $service"
+    else
+        unit_env "$env_name"
+        if [ -n "$env_value" ]; then
+            real=$env_value
+            config_source="$env_name $env_source"
+        fi
+    fi
+    [ -n "$real" ] && [ "$real" != "$config_file" ] || return 0
+    case "$real" in /*) ;; *) die "$service reads the config file $real ($config_source), a relative path; give it as an absolute path there" ;; esac
+    log "$service reads $real ($config_source), not $config_file: our drop-in goes into $real.d"
+    config_file=$real
+    dropin_dir="$config_file.d"
+    dropin="$dropin_dir/${dropin##*/}"
+    made_dir_marker="${config_file%/*}/.headlamp-sso-created-${dropin_dir##*/}"
+    targets="$dropin $authcfg $ca_file"
+}
+
+# The second the running service started ("" when it is not running): systemd's
+# ExecMainStartTimestamp (`--timestamp=unix` since systemd 248, else its "Tue 2026-12-01
+# 20:55:35 UTC" form read by date -d).
+service_started() {
+    [ "$(show ActiveState)" = active ] || return 0
+    ts=$(bounded "$quick" systemctl show --timestamp=unix -p ExecMainStartTimestamp --value "$service" 2>/dev/null) || ts=""
+    case "$ts" in
+    @*) printf "%s\n" "${ts#@}" ;;
+    *)
+        ts=$(show ExecMainStartTimestamp)
+        if [ -n "$ts" ]; then date -d "$ts" +%s 2>/dev/null || true; fi
+        ;;
+    esac
+}
+
+# Every file K3s reads at start: the config file and its .d files, the unit and its drop-ins
+# (the "# <path>" lines of systemctl cat), the unit's environment files. One path per line.
+start_files() {
+    printf "%s\n" "$config_file"
+    ls_dropins
+    if [ -n "$unit" ]; then sed -n "s/^# \(\/.*\)$/\1/p" "$unit"; fi
+    env_files
+}
+
+# pending_edits <started>: "<mtime> <path>" of each file K3s reads at start that changed after
+# <started> (unix seconds). Files of this stack's headlamp-sso (our owner line) do not count: an
+# earlier run installed them and verified them with its own restart, or changed only their
+# owner line.
+pending_edits() {
+    start_files | sort -u | while IFS= read -r f; do
+        [ -f "$f" ] || continue
+        same_stack "$(owner_of "$f")" && continue
+        m=$(stat -c %Y "$f" 2>/dev/null) || continue
+        if [ "$m" -gt "$1" ]; then printf "%s %s\n" "$m" "$f"; fi
+    done
+}
+
+utc() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ 2>/dev/null || printf "@%s\n" "$1"; }
+
+# 5b. A restart applies every pending edit of the user's together with ours; when one of them
+#     breaks the API server, restoring our files cannot help. Refuse before writing.
+refuse_pending() {
+    started=$(service_started)
+    [ -n "$started" ] || return 0
+    edits=$(pending_edits "$started")
+    [ -n "$edits" ] || return 0
+    list=$(printf "%s\n" "$edits" | while read -r m f; do printf "\n  - %s (modified %s)" "$f" "$(utc "$m")"; done)
+    die "refusing to change anything: these files $service reads at start changed after it started at $(utc "$started"), so a restart now would apply them together with ours (and if they break the API server, restoring our files cannot help):$list
+Restart $service yourself and check that it comes up, then run pulumi up again"
 }
 
 # Structured mode needs a Kubernetes that knows the AuthenticationConfiguration's apiVersion.
 check_version() {
-    version_line=$("$dist_bin" --version 2>/dev/null | head -n 1) || version_line=""
+    version_line=$(bounded "$quick" "$dist_bin" --version 2>/dev/null | head -n 1) || version_line=""
     minor=$(printf "%s\n" "$version_line" | sed -n "s/.*v1\.\([0-9][0-9]*\)\..*/\1/p" | head -n 1)
     [ -n "$minor" ] || die "cannot tell the Kubernetes version ($dist_bin --version printed: $version_line); structured mode needs Kubernetes 1.$min_minor+ for apiVersion $api_version"
     hint=""
@@ -349,7 +496,8 @@ find_conflicts() {
 }
 
 # 5. consider <target> <base64 content, empty when the file must not exist> <mode> <restart when
-#    changed: yes|no>: stages the new file next to its target and records what changes.
+#    changed: yes|no>: compares the new file with the installed one (nothing written) and
+#    records what changes.
 installs=""
 removes=""
 restart=no
@@ -360,21 +508,44 @@ consider() {
         if [ -e "$t" ]; then removes="$removes $t"; restart=yes; fi
         return 0
     fi
-    s=$(mktemp "${t%/*}/.headlamp-sso.XXXXXX")
-    tmp_files="$tmp_files $s"
-    printf "%s" "$2" | base64 -d > "$s"
-    chmod "$3" "$s"
-    chown 0:0 "$s"
-    if [ -f "$t" ] && cmp -s "$s" "$t"; then return 0; fi
-    installs="$installs $t:$s"
+    if [ -f "$t" ] && printf "%s" "$2" | base64 -d | cmp -s - "$t"; then return 0; fi
+    installs="$installs $t:$3"
     # A new owner line alone (a component moved within the stack) changes nothing in force.
-    if [ -f "$t" ] && [ "$(sed "/^$owner_prefix/d" "$s" | cksum)" = "$(sed "/^$owner_prefix/d" "$t" | cksum)" ]; then return 0; fi
+    if [ -f "$t" ] && [ "$(printf "%s" "$2" | base64 -d | sed "/^$owner_prefix/d" | cksum)" = "$(sed "/^$owner_prefix/d" "$t" | cksum)" ]; then return 0; fi
     if [ "$4" = yes ]; then restart=yes; else reload=yes; fi
+}
+
+# 5b. Stage the files to install next to their targets (root-owned, their mode); installs then
+#     holds <target>:<staged file> pairs.
+b64_of() {
+    case "$1" in
+    "$dropin") printf "%s" "$dropin_b64" ;;
+    "$authcfg") printf "%s" "$authcfg_b64" ;;
+    *) printf "%s" "$ca_b64" ;;
+    esac
+}
+stage() {
+    if [ ! -d "$dropin_dir" ]; then
+        mkdir -m 0755 "$dropin_dir"
+        : > "$made_dir_marker"
+    fi
+    staged=""
+    for pair in $installs; do
+        t=${pair%%:*}
+        s=$(mktemp "${t%/*}/.headlamp-sso.XXXXXX")
+        tmp_files="$tmp_files $s"
+        b64_of "$t" | base64 -d > "$s"
+        chmod "${pair#*:}" "$s"
+        chown 0:0 "$s"
+        staged="$staged $t:$s"
+    done
+    installs=$staged
 }
 
 do_apply() {
     # 1. Preflight: nothing is written before all of it passes.
     read_unit
+    resolve_config_file
     [ -d "$config_dir" ] || die "config directory $config_dir does not exist; is $distribution installed here? set configFile"
     if [ "$mode" = structured ]; then check_version; fi
     # 2. and 3.
@@ -387,11 +558,7 @@ do_apply() {
     find_conflicts
     [ -z "$conflicts" ] || die "refusing to change anything; our OIDC settings would not be the ones in force:$conflicts"
 
-    # 5. Stage the new files next to their targets and compare.
-    if [ ! -d "$dropin_dir" ]; then
-        mkdir -m 0755 "$dropin_dir"
-        : > "$made_dir_marker"
-    fi
+    # 5. Compare the new files with the installed ones.
     consider "$dropin" "$dropin_b64" 600 yes
     # The AuthenticationConfiguration: K3s's API server reloads it by itself; RKE2 bind-mounts it
     # into its static pod, so a change there needs a restart.
@@ -410,6 +577,7 @@ do_apply() {
             exit 0
         fi
         log "the files are up to date but the API server is not ready"
+        refuse_pending
         defer_signals
         restart_and_wait || die "the files are up to date, but the API server did not become ready within ${ready_timeout}s after a restart (nothing to roll back: these files were in place before this run); check journalctl -u $service:
 $(journal_tail)"
@@ -425,6 +593,8 @@ $(journal_tail)"
         # A reload can only be confirmed by a running API server; else restart with the new file.
         if api_ready; then reload_before=$(reload_failures); else restart=yes; fi
     fi
+    if [ "$restart" = yes ]; then refuse_pending; fi
+    stage
     # shellcheck disable=SC2086 # targets is a list of plain paths
     backup $targets
     defer_signals
@@ -476,7 +646,7 @@ $(journal_tail)"
 
 # The metrics of kube-apiserver's AuthenticationConfiguration reloader.
 # shellcheck disable=SC2086
-auth_metrics() { timeout 20 $kubectl get --raw=/metrics 2>/dev/null | grep "^apiserver_authentication_config_controller_" || true; }
+auth_metrics() { bounded "$quick" $kubectl get --raw=/metrics 2>/dev/null | grep "^apiserver_authentication_config_controller_" || true; }
 # metric_max <metrics> <name> <label text>: the largest value of that series ("" when absent).
 metric_max() { printf "%s\n" "$1" | grep "^$2{" | grep -F "$3" | sed "s/.*[}] *//" | sort -g | tail -n 1; }
 # The time of the last failed reload before the change ("0" when none).
@@ -519,6 +689,8 @@ do_delete() {
         log "nothing to remove: $config_dir does not exist"
         exit 0
     fi
+    find_unit
+    if [ -n "$unit" ]; then resolve_config_file; fi
     take_lock
     settle_unfinished
     if [ -f "$dropin" ] && [ "$(owner_of "$dropin")" != "$owner" ]; then
@@ -537,6 +709,7 @@ do_delete() {
     else
         had_dropin=no
         if [ -e "$dropin" ]; then had_dropin=yes; fi
+        if [ "$had_dropin" = yes ] && [ -n "$unit" ]; then refuse_pending; fi
         # shellcheck disable=SC2086 # targets is a list of plain paths
         backup $targets
         defer_signals
@@ -545,7 +718,7 @@ do_delete() {
             log "removed $t"
         done
         if [ "$had_dropin" = yes ]; then
-            if systemctl cat "$service" >/dev/null 2>&1; then
+            if [ -n "$unit" ]; then
                 # shellcheck disable=SC2086
                 restart_and_wait || rollback_or_die "removal rolled back: the API server did not become ready within ${ready_timeout}s" $targets
             else
@@ -562,8 +735,59 @@ do_delete() {
     log "removed the OIDC files of K3sOidcApiServer $name; the API server no longer trusts its issuer"
 }
 
+# inspect: what the doctor reports, decided by the same functions apply uses. Prints only
+# key=value lines (list keys repeat); see the contract in the README ("Checking a server").
+kv() { printf "%s=%s\n" "$1" "$2"; }
+# file_state <path> <base64 content of the plan>: ours|missing|edited|foreign|other-stack.
+file_state() {
+    [ -e "$1" ] || { echo missing; return 0; }
+    o=$(owner_of "$1")
+    if [ -z "$o" ]; then echo foreign; return 0; fi
+    same_stack "$o" || { echo other-stack; return 0; }
+    if [ "$o" = "$owner" ] && printf "%s" "$2" | base64 -d | cmp -s - "$1"; then echo ours; else echo edited; fi
+}
+do_inspect() {
+    read_unit
+    resolve_config_file
+    kv inspect 1
+    kv service.manager systemd
+    kv service.name "$service"
+    started=""
+    if [ "$(show ActiveState)" = active ]; then
+        kv service.state running
+        started=$(service_started)
+    else
+        kv service.state stopped
+    fi
+    kv service.started "$started"
+    kv config.file "$config_file"
+    kv config.source "$config_source"
+    kv dropin.path "$dropin"
+    kv dropin.state "$(file_state "$dropin" "$dropin_b64")"
+    kv dropin.owner "$(owner_of "$dropin")"
+    if [ "$mode" = structured ]; then kv authcfg.state "$(file_state "$authcfg" "$authcfg_b64")"; else kv authcfg.state unused; fi
+    running=stopped
+    args=""
+    if [ -n "$started" ]; then
+        if verify_in_force "$started"; then running=ours; else
+            case "$found" in "cannot read back"*) running=unreadable ;; *) running=differ ;; esac
+        fi
+        args=$(running_args "$started" | grep -v -- "^--no-command-line$" | tr "\n" " " || true)
+    fi
+    kv running.state "$running"
+    kv running.args "${args% }"
+    kv expected.args "$(printf "%s" "$expected_args" | tr "\n" " ")"
+    if api_ready; then kv api.ready yes; else kv api.ready no; fi
+    if [ -n "$started" ]; then
+        pending_edits "$started" | while IFS= read -r line; do kv pending "$line"; done
+    fi
+    find_conflicts
+    printf "%s\n" "$conflicts" | sed -n "s/^  - /conflict=/p"
+}
+
 case "$action" in
 apply) do_apply ;;
 delete) do_delete ;;
-*) die "unknown action \"$action\"; run as sh -c <this script> headlamp-sso apply|delete" ;;
+inspect) do_inspect ;;
+*) die "unknown action \"$action\"; run as sh -c <this script> headlamp-sso apply|delete|inspect" ;;
 esac
