@@ -246,7 +246,7 @@ describe("K3sOidcApiServer", () => {
         assert.ok(create.includes("\nconfig_file=/etc/rancher/rke2/config.yaml\n"));
         assert.ok(create.includes("\ndist_bin=rke2\n"));
         assert.ok(create.includes("\nkubectl='/var/lib/rancher/rke2/bin/kubectl --kubeconfig /etc/rancher/rke2/rke2.yaml'\n"));
-        assert.ok(create.includes("timeout 20 $kubectl get --raw=/readyz"));
+        assert.ok(create.includes("bounded \"$quick\" $kubectl get --raw=/readyz"));
         assert.ok(create.includes("\nmanifest=/var/lib/rancher/rke2/agent/pod-manifests/kube-apiserver.yaml\n"), "RKE2's args are read back from the static pod manifest");
     });
 
@@ -292,6 +292,21 @@ describe("K3sOidcApiServer", () => {
             return err.message;
         }
 
+        it("values the read-back could never confirm: \", \\, whitespace, control characters in every field, in one error", async () => {
+            const m = await rejects({
+                ...minimal(),
+                clientId: 'head"lamp',
+                usernameClaim: "em\\ail",
+                groupsClaim: "grou\u007fps",
+                usernamePrefix: "sso\t",
+                groupsPrefix: 'oidc"',
+                requiredClaims: { 'h"d': "example.com", org: "a\\b", team: "x y", tier: "a\u0001" },
+            });
+            for (const field of ["clientId", "usernameClaim", "groupsClaim", "usernamePrefix", "groupsPrefix", 'requiredClaims.h"d', "requiredClaims.org", "requiredClaims.team", "requiredClaims.tier"]) {
+                assert.ok(m.includes(`\n  - ${field}: `), `${field} is named in:\n${m}`);
+            }
+            assert.match(m, /clientId: "head\\"lamp" must not contain '"', '\\' or control characters: K3s logs the kube-apiserver args escaped, so the change could never be verified/);
+        });
         it("a non-https issuer", async () => {
             const m = await rejects({ ...minimal(), issuerUrl: "http://auth.example.com/application/o/headlamp/" });
             assert.match(m, /issuerUrl: "http:\/\/auth\.example\.com\/application\/o\/headlamp\/" must use https/);
