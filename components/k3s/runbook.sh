@@ -120,6 +120,7 @@ api_ready() { bounded "$quick" $kubectl get --raw=/readyz >/dev/null 2>&1; }
 # restart_started holds the second the restart began (for the journal read-back).
 restart_and_wait() {
     restart_started=$(date +%s)
+    props=""
     deadline=$((restart_started + ready_timeout))
     log "restarting $service, waiting up to ${ready_timeout}s for the API server"
     bounded "$ready_timeout" systemctl restart "$service" || log "systemctl restart $service exited with $?; polling readiness anyway"
@@ -316,9 +317,23 @@ read_unit() {
     [ -n "$unit" ] || die "service $service not found (systemctl cat $service failed); is this a $distribution server node? set serviceName"
 }
 
-# show <property>: one property of the service (`systemctl show -p <property> --value`; a list
-# property gives one line per item).
-show() { bounded "$quick" systemctl show -p "$1" --value "$service" 2>/dev/null || true; }
+# show <property>: one property of the service (a list property gives one line per item). One
+# `systemctl show` call reads them all (ExecMainStartTimestamp as "@<unix seconds>" with
+# --timestamp=unix, systemd 248+; older ones print "Tue 2026-12-01 20:55:35 UTC"). load_props
+# runs it in the main shell (show runs in $(...) subshells); a restart forgets them.
+props=""
+load_props() {
+    [ -z "$props" ] || return 0
+    set -- ActiveState ExecMainStartTimestamp Environment EnvironmentFiles
+    props=$(bounded "$quick" systemctl show --timestamp=unix -p "$1" -p "$2" -p "$3" -p "$4" "$service" 2>/dev/null) ||
+        props=$(bounded "$quick" systemctl show -p "$1" -p "$2" -p "$3" -p "$4" "$service" 2>/dev/null) || props=""
+    props="$props
+."
+}
+show() {
+    load_props
+    printf "%s\n" "$props" | sed -n "s/^$1=//p"
+}
 
 # The environment files of the unit (EnvironmentFile=; "-" there means optional), in order.
 env_files() { show EnvironmentFiles | sed "s/ (ignore_errors=[a-z]*)$//"; }
@@ -359,6 +374,7 @@ exec_config() {
 #    beside it (pkg/configfilearg: --config has EnvVar K3S_CONFIG_FILE, and a flag given on the
 #    command line wins over the variable). Our drop-in follows it. Sets config_source.
 resolve_config_file() {
+    load_props
     config_source=default
     env_name=K3S_CONFIG_FILE
     if [ "$distribution" = rke2 ]; then env_name=RKE2_CONFIG_FILE; fi
@@ -387,13 +403,10 @@ resolve_config_file() {
 # 20:55:35 UTC" form read by date -d).
 service_started() {
     [ "$(show ActiveState)" = active ] || return 0
-    ts=$(bounded "$quick" systemctl show --timestamp=unix -p ExecMainStartTimestamp --value "$service" 2>/dev/null) || ts=""
+    ts=$(show ExecMainStartTimestamp)
     case "$ts" in
     @*) printf "%s\n" "${ts#@}" ;;
-    *)
-        ts=$(show ExecMainStartTimestamp)
-        if [ -n "$ts" ]; then date -d "$ts" +%s 2>/dev/null || true; fi
-        ;;
+    ?*) date -d "$ts" +%s 2>/dev/null || true ;;
     esac
 }
 
@@ -424,6 +437,7 @@ utc() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ 2>/dev/null || printf "@%s\n" "$1";
 # 5b. A restart applies every pending edit of the user's together with ours; when one of them
 #     breaks the API server, restoring our files cannot help. Refuse before writing.
 refuse_pending() {
+    load_props
     started=$(service_started)
     [ -n "$started" ] || return 0
     edits=$(pending_edits "$started")
@@ -748,6 +762,7 @@ file_state() {
 }
 do_inspect() {
     read_unit
+    load_props
     resolve_config_file
     kv inspect 1
     kv service.manager systemd
