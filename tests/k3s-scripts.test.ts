@@ -893,14 +893,12 @@ describe("K3sOidcApiServer scripts over a real SSH server", function () {
         freshServer();
         const envFile = path.join(c.root, "k3s.service.env");
         fs.writeFileSync(envFile, "K3S_TOKEN_FILE=/x\n");
-        let tree: string[];
         standIns.reconfigure({ environmentFiles: [`-${path.join(c.root, "%N.service.env")}`] });
         ok(run(await commandsFor(), "create"));
         fs.appendFileSync(envFile, "K3S_DEBUG=true\n");
         editedAfterStart(envFile);
-        tree = listTree(c.root);
+        const tree = listTree(c.root);
         refusedPending(failed(run(await commandsFor({ clientId: "headlamp-2" }), "update")), envFile, tree, 1);
-        fs.rmSync(envFile);
 
         // Only our own drop-in (installed after the start, e.g. an owner-only change) is newer: fine.
         await appliedAndRunning();
