@@ -418,13 +418,14 @@ export async function errorOf(fn: () => unknown): Promise<Error> {
 
 /**
  * The content K3sOidcApiServer's script installs at `$<variable>` (`dropin`, `authcfg`, `ca_file`):
- * files travel base64-encoded in its `consider "$<variable>" <base64> ...` line; `""` there means
- * the script makes sure the file is absent (undefined here).
+ * files travel base64-encoded in the runbook's header (`dropin_b64=`, `authcfg_b64=`, `ca_b64=`,
+ * shell-quoted); `''` there means the script makes sure the file is absent (undefined here).
  */
 export function fileWrittenBy(script: string, variable: string): string | undefined {
-    const m = new RegExp(`\\n\\s*consider "\\$${variable}" ([A-Za-z0-9+/\\\\=]+|"") `).exec(script);
+    const header = ({ dropin: "dropin_b64", authcfg: "authcfg_b64", ca_file: "ca_b64" } as Record<string, string>)[variable];
+    const m = header === undefined ? null : new RegExp(`\\n${header}=([A-Za-z0-9+/\\\\=]+|'')\\n`).exec(script);
     if (!m) {
         throw new Error(`the script considers no $${variable}`);
     }
-    return m[1] === '""' ? undefined : Buffer.from(m[1].replace(/\\/g, ""), "base64").toString("utf8");
+    return m[1] === "''" ? undefined : Buffer.from(m[1].replace(/\\/g, ""), "base64").toString("utf8");
 }

@@ -222,15 +222,16 @@ describe("K3sOidcApiServer", () => {
         ].join("\n"));
         assert.deepStrictEqual(outputs.files, ["/etc/rancher/k3s/config.yaml.d/oidc.yaml", "/etc/rancher/k3s/oidc-authentication-config.yaml"]);
         const create: string = h.one(T.command).inputs.stdin;
-        assert.ok(create.includes("[ \"$minor\" -ge 30 ] || die"), "preflight needs 1.30 for v1beta1");
-        assert.ok(create.includes('grep -qE "(^|[^A-Za-z0-9_-])(--)?oidc-[a-z-]+="'), "any other oidc-* arg is refused");
+        assert.ok(create.includes("\nmode=structured\n") && create.includes("\nmin_minor=30\n"), "preflight needs 1.30 for v1beta1");
+        assert.ok(create.includes('if [ "$mode" = structured ]; then check_version; fi') && create.includes('[ "$minor" -ge "$min_minor" ] || die'), "the runbook checks it in structured mode");
+        assert.ok(create.includes("\noidc_flag_pattern='(^|[^A-Za-z0-9_-])(--)?oidc-[a-z-]+='\n") && create.includes('grep -qE "$oidc_flag_pattern"'), "any other oidc-* arg is refused");
     });
 
     it("renders structured mode v1 and requires Kubernetes 1.34 for it", async () => {
         const { outputs } = await build(h, "oidc", { ...minimal(), mode: "structured", apiVersion: "v1" });
         assert.match(outputs.authenticationConfig ?? "", /^apiVersion: "apiserver\.config\.k8s\.io\/v1"\nkind: "AuthenticationConfiguration"\n/m);
         const create: string = h.one(T.command).inputs.stdin;
-        assert.ok(create.includes("[ \"$minor\" -ge 34 ] || die"));
+        assert.ok(create.includes("\nmin_minor=34\n") && create.includes("\napi_version=v1\n"));
         const plan = resolvePlan({ name: "oidc", owner: OWNER("oidc"), issuerUrl: ISSUER, clientId: "headlamp", mode: "structured", apiVersion: "v1" });
         assert.strictEqual(fileWritten(create, "authcfg"), renderAuthConfig(plan), "one file for every version");
         assert.ok(!renderAuthConfig(plan).includes("anonymous"));
@@ -245,7 +246,8 @@ describe("K3sOidcApiServer", () => {
         assert.ok(create.includes("\nservice=rke2-server\n"));
         assert.ok(create.includes("\nconfig_file=/etc/rancher/rke2/config.yaml\n"));
         assert.ok(create.includes("\ndist_bin=rke2\n"));
-        assert.ok(create.includes("timeout 20 /var/lib/rancher/rke2/bin/kubectl --kubeconfig /etc/rancher/rke2/rke2.yaml get --raw=/readyz"));
+        assert.ok(create.includes("\nkubectl='/var/lib/rancher/rke2/bin/kubectl --kubeconfig /etc/rancher/rke2/rke2.yaml'\n"));
+        assert.ok(create.includes("bounded \"$quick\" $kubectl get --raw=/readyz"));
         assert.ok(create.includes("\nmanifest=/var/lib/rancher/rke2/agent/pod-manifests/kube-apiserver.yaml\n"), "RKE2's args are read back from the static pod manifest");
     });
 
@@ -291,6 +293,21 @@ describe("K3sOidcApiServer", () => {
             return err.message;
         }
 
+        it("values the read-back could never confirm: \", \\, whitespace, control characters in every field, in one error", async () => {
+            const m = await rejects({
+                ...minimal(),
+                clientId: 'head"lamp',
+                usernameClaim: "em\\ail",
+                groupsClaim: "grou\u007fps",
+                usernamePrefix: "sso\t",
+                groupsPrefix: 'oidc"',
+                requiredClaims: { 'h"d': "example.com", org: "a\\b", team: "x y", tier: "a\u0001" },
+            });
+            for (const field of ["clientId", "usernameClaim", "groupsClaim", "usernamePrefix", "groupsPrefix", 'requiredClaims.h"d', "requiredClaims.org", "requiredClaims.team", "requiredClaims.tier"]) {
+                assert.ok(m.includes(`\n  - ${field}: `), `${field} is named in:\n${m}`);
+            }
+            assert.match(m, /clientId: "head\\"lamp" must not contain '"', '\\' or control characters: K3s logs the kube-apiserver args escaped, so the change could never be verified/);
+        });
         it("a non-https issuer", async () => {
             const m = await rejects({ ...minimal(), issuerUrl: "http://auth.example.com/application/o/headlamp/" });
             assert.match(m, /issuerUrl: "http:\/\/auth\.example\.com\/application\/o\/headlamp\/" must use https/);

@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { oidcFlags, pathsFor, renderAuthConfig, renderDropIn, renderFiles } from "../components/k3s/render";
-import { renderCommands, renderScript } from "../components/k3s/script";
+import { headerVariables, renderCommands, renderScript, runbook } from "../components/k3s/script";
 import { K3sPlanInput, resolvePlan, validateK3sArgs } from "../components/k3s/settings";
 
 const base: K3sPlanInput = { name: "oidc", owner: "urn:pulumi:s::p::headlamp-sso:index:K3sOidcApiServer::oidc", issuerUrl: "https://a.example.com/application/o/h/", clientId: "h" };
@@ -137,6 +137,31 @@ describe("K3sOidcApiServer rendering (pure)", () => {
             assert.strictEqual(cmds.stdin, renderScript(plan));
             assert.ok(renderCommands(plan, { sudo: true }).create.length < 400, label);
         }
+    });
+
+    it("the runbook is one shell file; the header sets exactly the variables it requires, and it branches at run time", () => {
+        const required = [...runbook().matchAll(/"\$\{([a-z_0-9]+)\?\}"/g)].map((m) => m[1]);
+        for (const [label, input] of variants) {
+            const plan = resolvePlan(input);
+            assert.deepStrictEqual(headerVariables(plan).map(([k]) => k), required, label);
+            const script = renderScript(plan);
+            assert.ok(script.endsWith(runbook()), `${label}: the script is the header, then runbook.sh unchanged`);
+            // sh reads the header back to the plan's values, byte for byte.
+            const head = script.slice(0, script.length - runbook().length);
+            for (const [k, v] of headerVariables(plan)) {
+                const r = spawnSync("sh", ["-euc", `${head}printf "%s" "$${k}"`], { encoding: "utf8" });
+                assert.strictEqual(r.stdout, String(v), `${label}: ${k}`);
+            }
+        }
+        const header = (input: K3sPlanInput) => Object.fromEntries(headerVariables(resolvePlan(input)));
+        assert.strictEqual(header(base).authcfg_restart, "no", "K3s reloads the AuthenticationConfiguration itself");
+        assert.strictEqual(header({ ...base, distribution: "rke2" }).authcfg_restart, "yes", "RKE2 bind-mounts it into the static pod");
+        assert.strictEqual(header({ ...base, mode: "structured" }).mode, "structured");
+        assert.strictEqual(header(base).ca_b64, "", "no CA file without issuerCaPem");
+        // A script without its header stops before doing anything.
+        const r = spawnSync("sh", ["-c", runbook(), "headlamp-sso", "apply"], { encoding: "utf8" });
+        assert.notStrictEqual(r.status, 0);
+        assert.match(r.stderr, /name/);
     });
 
     it("a restart is needed for an AuthenticationConfiguration change on rke2 (bind-mounted file), not on k3s", () => {

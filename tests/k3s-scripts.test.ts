@@ -12,6 +12,7 @@ import { MockHarness, valueOf } from "./harness";
 import { SshResult, SshServer } from "./ssh/sshd";
 import { StandIns } from "./ssh/stand-ins";
 import { PRIVATE_CA_PEM, SECOND_CA_PEM } from "./fixtures/private-ca";
+import { runCommand } from "../components/k3s/script";
 
 const ISSUER = "https://auth.example.com/application/o/headlamp/";
 // Real certificates: K3sOidcApiServer parses issuerCaPem as X.509 (kube-apiserver would crash-loop on less).
@@ -698,10 +699,12 @@ describe("K3sOidcApiServer scripts over a real SSH server", function () {
 
     it("verifies what is in force: an API server that is ready without our settings is rolled back, never reported applied", async () => {
         freshServer();
-        // The unit reads another config file, so config.yaml.d next to the default one is never read.
+        // K3s reads another config file through systemd's manager environment (systemctl
+        // set-environment K3S_CONFIG_FILE=...), which the runbook does not read: config.yaml.d
+        // next to the default one is never read, and only the read-back can tell.
         const elsewhere = path.join(c.root, "srv-k3s.yaml");
         fs.writeFileSync(elsewhere, USER_CONFIG);
-        standIns.reconfigure({ execStart: ["--config", elsewhere] });
+        standIns.reconfigure({ managerEnvironment: { K3S_CONFIG_FILE: elsewhere } });
         const r = failed(run(await commandsFor(), "create"));
         assert.match(r.stderr, /ERROR: new OIDC settings rolled back: the API server is ready but does not run them \(the running kube-apiserver has no oidc-\* or authentication-config args \(expected --oidc-client-id=headlamp --oidc-groups-claim=groups .*\)\)\. The previous files were restored byte for byte and k3s is ready again/);
         assert.doesNotMatch(r.stdout, /applied:/);
@@ -816,5 +819,274 @@ describe("K3sOidcApiServer scripts over a real SSH server", function () {
         assert.match(r.stdout, /removed the empty .*config\.yaml\.d \(created by headlamp-sso\)/);
         assert.ok(!exists(`${c.configFile}.d`));
         assert.deepStrictEqual(fs.readdirSync(path.dirname(c.configFile)).sort(), [".headlamp-sso.lock", "config.yaml"]);
+    });
+    // --- Point 1: an edit the user made and has not applied yet (K3s runs what it read at its start) ---
+
+    /** A server after a first apply: K3s runs since that apply's restart. */
+    async function appliedAndRunning(args: Partial<K3sOidcApiServerArgs> = {}): Promise<Commands> {
+        freshServer();
+        const cmds = await commandsFor(args);
+        ok(run(cmds, "create"));
+        return cmds;
+    }
+
+    /**
+     * Marks `file` as edited after the running K3s started: its mtime 2 s after that start (file
+     * times are compared in whole seconds, and a test edits within the start's second).
+     */
+    function editedAfterStart(file: string): string {
+        const started = standIns.started();
+        assert.ok(started !== undefined, "K3s has started");
+        const t = new Date(started + 2000);
+        fs.utimesSync(file, t, t);
+        return file;
+    }
+
+    /** Asserts a pending-edit refusal naming `file`: nothing written, no restart, still ready. */
+    function refusedPending(r: SshResult, file: string, tree: string[], restarts: number): void {
+        assert.match(r.stderr, /ERROR: refusing to change anything: these files k3s reads at start changed after it started at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ, so a restart now would apply them together with ours/);
+        assert.ok(r.stderr.includes(`\n  - ${file} (modified `), r.stderr);
+        assert.match(r.stderr, /\nRestart k3s yourself and check that it comes up, then run pulumi up again\n/);
+        assert.deepStrictEqual(listTree(c.root), tree, "nothing written");
+        assert.strictEqual(standIns.state().restarts, restarts, "no restart");
+        assert.ok(standIns.state().ready, "the API server still runs what it ran");
+    }
+
+    it("pending edit: a YAML error in config.yaml (not applied yet) is refused before a change; after the user's own restart the change goes through", async () => {
+        await appliedAndRunning();
+        const before = read(c.dropIn);
+        fs.appendFileSync(c.configFile, "node-label: [unclosed\n");
+        editedAfterStart(c.configFile);
+        const tree = listTree(c.root);
+        const changed = await commandsFor({ clientId: "headlamp-2" });
+        refusedPending(failed(run(changed, "update")), c.configFile, tree, 1);
+        assert.ok(read(c.dropIn).equals(before));
+        // The stand-in would indeed not start with it: the user finds out with their own restart.
+        assert.strictEqual(spawnSync(path.join(ssh.binDir, "systemctl"), ["restart", "k3s"]).status, 1);
+        fs.writeFileSync(c.configFile, USER_CONFIG);
+        assert.strictEqual(spawnSync(path.join(ssh.binDir, "systemctl"), ["restart", "k3s"]).status, 0);
+        const r = ok(run(changed, "update"));
+        assert.match(r.stdout, /applied: .* for client headlamp-2/);
+    });
+
+    it("pending edit: a kube-apiserver flag the API server refuses, added to the user's own .d file", async () => {
+        await appliedAndRunning();
+        const userDropIn = path.join(`${c.configFile}.d`, "10-user.yaml");
+        fs.writeFileSync(userDropIn, "kube-apiserver-arg+:\n  - fail-readiness=true\n");
+        editedAfterStart(userDropIn);
+        const tree = listTree(c.root);
+        refusedPending(failed(run(await commandsFor({ clientId: "headlamp-2" }), "update")), userDropIn, tree, 1);
+    });
+
+    it("pending edit: a unit drop-in written after the start", async () => {
+        await appliedAndRunning();
+        const unitDropIn = editedAfterStart(standIns.unitDropIn("override.conf", "[Service]\nEnvironment=K3S_DEBUG=true\n"));
+        const tree = listTree(c.root);
+        try {
+            refusedPending(failed(run(await commandsFor({ clientId: "headlamp-2" }), "update")), unitDropIn, tree, 1);
+        } finally {
+            standIns.unitDropIn("override.conf", undefined);
+        }
+    });
+
+    it("pending edit: an environment file of the unit; our own drop-in newer than the start does not count", async () => {
+        freshServer();
+        const envFile = path.join(c.root, "k3s.service.env");
+        fs.writeFileSync(envFile, "K3S_TOKEN_FILE=/x\n");
+        standIns.reconfigure({ environmentFiles: [`-${path.join(c.root, "%N.service.env")}`] });
+        ok(run(await commandsFor(), "create"));
+        fs.appendFileSync(envFile, "K3S_DEBUG=true\n");
+        editedAfterStart(envFile);
+        const tree = listTree(c.root);
+        refusedPending(failed(run(await commandsFor({ clientId: "headlamp-2" }), "update")), envFile, tree, 1);
+
+        // Only our own drop-in (installed after the start, e.g. an owner-only change) is newer: fine.
+        await appliedAndRunning();
+        editedAfterStart(c.dropIn);
+        ok(run(await commandsFor({ clientId: "headlamp-2" }), "update"));
+        assert.strictEqual(standIns.state().restarts, 2);
+    });
+
+    it("pending edit: a no-op stays a no-op (no restart, no refusal), and destroy refuses too", async () => {
+        const cmds = await appliedAndRunning();
+        fs.appendFileSync(c.configFile, "node-label: [unclosed\n");
+        editedAfterStart(c.configFile);
+        const r = ok(run(cmds, "update"));
+        assert.match(r.stdout, /no change: /);
+        assert.strictEqual(standIns.state().restarts, 1);
+        const tree = listTree(c.root);
+        refusedPending(failed(run(cmds, "delete")), c.configFile, tree, 1);
+        assert.ok(exists(c.dropIn), "destroy removed nothing");
+    });
+
+    // --- Point 2: the config file K3s really reads (K3S_CONFIG_FILE, --config) ---
+
+    it("K3S_CONFIG_FILE from the unit's EnvironmentFile: the drop-in goes where K3s looks, applied, and destroy removes it there", async () => {
+        freshServer();
+        const real = path.join(c.root, "etc", "k3s", "config.yaml");
+        fs.mkdirSync(path.dirname(real), { recursive: true });
+        fs.writeFileSync(real, USER_CONFIG);
+        const envFile = path.join(c.root, "k3s.service.env");
+        fs.writeFileSync(envFile, `K3S_TOKEN=not-read-here\nK3S_CONFIG_FILE="${real}"\n`);
+        // As the install script writes it: every file optional ("-"), %N the unit's name.
+        standIns.reconfigure({ environmentFiles: [`-${path.join(c.root, "default", "%N")}`, `-${path.join(c.root, "%N.service.env")}`] });
+        const cmds = await commandsFor();
+        const r = ok(run(cmds, "create"));
+        assert.ok(r.stdout.includes(`k3s reads ${real} (K3S_CONFIG_FILE ${envFile}), not ${c.configFile}: our drop-in goes into ${real}.d`), r.stdout);
+        const dropIn = path.join(`${real}.d`, "oidc-dev.yaml");
+        assert.strictEqual(read(dropIn).toString(), cmds.dropIn);
+        assert.ok(!exists(c.dropIn));
+        assert.deepStrictEqual(standIns.state().apiserverArgs, [...USER_ARGS, ...OIDC_ARGS("headlamp")]);
+        assert.strictEqual(standIns.state().restarts, 1);
+        assert.match(ok(run(cmds, "update")).stdout, /no change: /);
+        ok(run(cmds, "delete"));
+        assert.ok(!exists(dropIn) && !exists(`${real}.d`));
+        assert.deepStrictEqual(standIns.state().apiserverArgs, USER_ARGS);
+    });
+
+    it("K3S_CONFIG_FILE from Environment= in a unit drop-in, and --config in ExecStart over it; conflicts are looked for in that file", async () => {
+        freshServer();
+        const real = path.join(c.root, "srv", "k3s.yaml");
+        fs.mkdirSync(path.dirname(real), { recursive: true });
+        fs.writeFileSync(real, USER_CONFIG);
+        standIns.unitDropIn("10-config.conf", `[Service]\nEnvironment="K3S_CONFIG_FILE=${real}"\n`);
+        try {
+            const r = ok(run(await commandsFor(), "create"));
+            assert.ok(r.stdout.includes(`(K3S_CONFIG_FILE Environment= of k3s)`), r.stdout);
+            assert.ok(exists(path.join(`${real}.d`, "oidc-dev.yaml")));
+            assert.ok(standIns.state().apiserverArgs?.includes("oidc-client-id=headlamp"));
+
+            freshServer();
+            const flagged = path.join(c.root, "flag.yaml");
+            fs.writeFileSync(flagged, `${USER_CONFIG}  - oidc-issuer-url=https://old.example.com/\n`);
+            standIns.reconfigure({ execStart: ["--config", flagged] });
+            const tree = listTree(c.root);
+            const refused = failed(run(await commandsFor(), "create"));
+            assert.ok(refused.stdout.includes(`k3s reads ${flagged} (--config ExecStart of k3s)`), refused.stdout);
+            assert.ok(refused.stderr.includes(`${flagged} sets the kube-apiserver arg oidc-issuer-url`), refused.stderr);
+            assert.deepStrictEqual(listTree(c.root), tree);
+        } finally {
+            standIns.unitDropIn("10-config.conf", undefined);
+        }
+    });
+
+    // --- Point 4: every external command is bounded ---
+
+    it("a systemctl client that never returns (and ignores TERM) does not hold the run: it ends within its bound and verifies", async function () {
+        // Unbounded, each run would take the client's 90 s; bounded, readyTimeoutSeconds + 3 s per restart.
+        this.timeout(240000);
+        freshServer();
+        ok(run(await commandsFor(), "create"));
+        standIns.reconfigure({ clientHangSeconds: 90 });
+        const changed = await commandsFor({ clientId: "headlamp-2", readyTimeoutSeconds: 2 });
+        const r = ok(run(changed, "update"));
+        // readyTimeoutSeconds 2 + the kill grace 3, and the rest of the run (slow on a loaded machine).
+        assert.ok(r.ms < 35000, `took ${r.ms} ms`);
+        assert.match(r.stdout, /systemctl restart k3s exited with 137; polling readiness anyway/);
+        assert.match(r.stdout, /applied: .* for client headlamp-2/);
+        const bad = await commandsFor({ clientId: "fail-readiness", readyTimeoutSeconds: 2 });
+        const b = failed(run(bad, "update"));
+        assert.ok(b.ms < 45000, `the change and its rollback took ${b.ms} ms`);
+        assert.match(b.stderr, /new OIDC settings rolled back: the API server did not become ready within 2s\. The previous files were restored byte for byte and k3s is ready again/);
+        assert.ok(standIns.state().apiserverArgs?.includes("oidc-client-id=headlamp-2"));
+        standIns.reconfigure({ clientHangSeconds: 0 });
+    });
+    // --- The read-only inspect action (the doctor's view of a server) ---
+
+    /** Runs `inspect` with the component's script on stdin; returns its keys (lists in order). */
+    function inspect(cmds: Commands): { keys: Map<string, string[]>; r: SshResult } {
+        const r = ssh.exec(runCommand("inspect", { sudo: false }), "root", cmds.stdin);
+        const keys = new Map<string, string[]>();
+        for (const line of r.stdout.split("\n").filter(Boolean)) {
+            const m = /^([a-z.]+)=(.*)$/.exec(line);
+            assert.ok(m, `only key=value lines on stdout: ${JSON.stringify(line)}`);
+            keys.set(m[1], [...(keys.get(m[1]) ?? []), m[2]]);
+        }
+        return { keys, r };
+    }
+
+    /** Every file under the case's root and the unit directory, with its mtime and content. */
+    function snapshot(): string[] {
+        return [...listTree(c.root), ...listTree(path.dirname(standIns.unitFile))].map((p) => {
+            const st = fs.statSync(p);
+            return `${p} ${st.mtimeMs} ${st.isFile() ? read(p).toString("base64") : "dir"}`;
+        });
+    }
+
+    it("inspect: a healthy server prints the contract's keys, and nothing changes (tree, mtimes, no restart)", async () => {
+        freshServer();
+        const cmds = await commandsFor();
+        ok(run(cmds, "create"));
+        const before = snapshot();
+        const lock = path.join(path.dirname(c.configFile), ".headlamp-sso.lock");
+        const lockBefore = `${fs.statSync(lock).mtimeMs} ${read(lock).toString()}`;
+        const { keys, r } = inspect(cmds);
+        ok(r);
+        const one = (k: string) => { assert.strictEqual(keys.get(k)?.length, 1, `${k} once in\n${r.stdout}`); return keys.get(k)?.[0]; };
+        assert.strictEqual(one("inspect"), "1");
+        assert.strictEqual(one("service.manager"), "systemd");
+        assert.strictEqual(one("service.name"), "k3s");
+        assert.strictEqual(one("service.state"), "running");
+        assert.strictEqual(one("service.started"), String(Math.floor((standIns.started() ?? 0) / 1000)));
+        assert.strictEqual(one("config.file"), c.configFile);
+        assert.strictEqual(one("config.source"), "default");
+        assert.strictEqual(one("dropin.path"), c.dropIn);
+        assert.strictEqual(one("dropin.state"), "ours");
+        assert.match(one("dropin.owner") ?? "", /^urn:pulumi:dev::headlamp-sso::headlamp-sso:index:K3sOidcApiServer::oidc-dev$/);
+        assert.strictEqual(one("authcfg.state"), "unused");
+        assert.strictEqual(one("running.state"), "ours");
+        const expected = OIDC_ARGS("headlamp").map((a) => `--${a}`).sort();
+        assert.deepStrictEqual(one("expected.args")?.split(" "), expected);
+        assert.deepStrictEqual(one("running.args")?.split(" ").sort(), [...expected, "--anonymous-auth=false"].sort());
+        assert.strictEqual(one("api.ready"), "yes");
+        assert.strictEqual(keys.get("pending"), undefined);
+        assert.strictEqual(keys.get("conflict"), undefined);
+        assert.deepStrictEqual(snapshot(), before, "inspect changed nothing");
+        assert.strictEqual(`${fs.statSync(lock).mtimeMs} ${read(lock).toString()}`, lockBefore, "no lock taken");
+        assert.strictEqual(standIns.state().restarts, 1, "no restart");
+    });
+
+    it("inspect: a missing or edited drop-in, differing running args, pending edits, conflicts and K3S_CONFIG_FILE, changing nothing", async () => {
+        freshServer();
+        const cmds = await commandsFor();
+        let { keys } = inspect(cmds);
+        // The stand-in's K3s has not logged a start yet: nothing to read back.
+        assert.deepStrictEqual([keys.get("dropin.state"), keys.get("running.state"), keys.get("dropin.owner"), keys.get("running.args")], [["missing"], ["unreadable"], [""], [""]]);
+
+        ok(run(cmds, "create"));
+        fs.appendFileSync(c.dropIn, "# a hand edit\n");
+        fs.appendFileSync(c.configFile, "  - oidc-required-claim=hd=old\n");
+        editedAfterStart(c.configFile);
+        const before = snapshot();
+        ({ keys } = inspect(cmds));
+        assert.deepStrictEqual(keys.get("dropin.state"), ["edited"]);
+        assert.deepStrictEqual(keys.get("running.state"), ["ours"], "the running args are still ours");
+        assert.deepStrictEqual(keys.get("pending"), [`${Math.floor(fs.statSync(c.configFile).mtimeMs / 1000)} ${c.configFile}`]);
+        assert.strictEqual(keys.get("conflict")?.length, 1);
+        assert.match(keys.get("conflict")?.[0] ?? "", /config\.yaml sets the kube-apiserver arg oidc-required-claim: ours must be the only OIDC configuration/);
+        assert.deepStrictEqual(snapshot(), before, "inspect changed nothing");
+        assert.strictEqual(standIns.state().restarts, 1);
+
+        // Another client id is planned: the running args differ from what the plan expects.
+        ({ keys } = inspect(await commandsFor({ clientId: "headlamp-2" })));
+        assert.deepStrictEqual(keys.get("running.state"), ["differ"]);
+
+        // K3S_CONFIG_FILE from an environment file.
+        freshServer();
+        const real = path.join(c.root, "k3s-real.yaml");
+        fs.writeFileSync(real, USER_CONFIG);
+        const envFile = path.join(c.root, "k3s.service.env");
+        fs.writeFileSync(envFile, `K3S_CONFIG_FILE=${real}\n`);
+        standIns.reconfigure({ environmentFiles: [`-${envFile}`] });
+        ({ keys } = inspect(cmds));
+        assert.deepStrictEqual([keys.get("config.file"), keys.get("config.source"), keys.get("dropin.path")], [[real], [`K3S_CONFIG_FILE ${envFile}`], [`${real}.d/oidc-dev.yaml`]]);
+    });
+
+    it("inspect: a missing service is an ERROR on stderr and exit 1", async () => {
+        freshServer();
+        const { r } = inspect(await commandsFor({ serviceName: "k3s-agent" }));
+        assert.strictEqual(r.code, 1);
+        assert.strictEqual(r.stdout, "");
+        assert.match(r.stderr, /^headlamp-sso\[oidc-dev\]: ERROR: service k3s-agent not found/);
     });
 });

@@ -219,6 +219,8 @@ describe("package: npm pack, offline install into a fresh project, consumer unde
             "bin/components/k3s-oidc-api-server.js",
             "bin/components/headlamp-release.js",
             "bin/cli/bin.js",
+            // The K3s runbook, a shell file read by bin/components/k3s/script.js.
+            "components/k3s/runbook.sh",
             "node_modules/@pulumi/authentik/package.json",
             "node_modules/@pulumi/authentik/bin/index.js",
             "node_modules/@pulumi/authentik/bin/index.d.ts",
@@ -231,7 +233,7 @@ describe("package: npm pack, offline install into a fresh project, consumer unde
             !/^bin\/cli\/[a-z-]+\.js$/.test(f) &&
             !/^bin\/program\/[a-z-]+\.(js|d\.ts)$/.test(f) &&
             !/^node_modules\/@pulumi\/authentik\/(package\.json|README\.md|bin\/.+)$/.test(f) &&
-            !["package.json", "README.md"].includes(f));
+            !["package.json", "README.md", "components/k3s/runbook.sh"].includes(f));
         assert.deepStrictEqual(unexpected, [], "the tarball ships files it does not need (program, tests, sources?)");
         const manifest = JSON.parse(run("tar", ["-xzOf", tarball, "package/package.json"], tmp, 30_000)) as Record<string, unknown>;
         assert.strictEqual(manifest.main, "bin/components/index.js");

@@ -1,46 +1,46 @@
-// Pure rendering of the POSIX sh script K3sOidcApiServer runs on each server over SSH. The script
-// travels on stdin and the command text is short and fixed (`exec sh -c "$(cat)" headlamp-sso
-// apply|delete`), so a failed `pulumi up` shows the script's ERROR lines, not the script. File
-// contents travel base64-encoded, so they arrive byte for byte. Nothing secret is in it: the SSH
-// key stays in the connection.
-//
-// apply (create and update), as numbered runbook steps:
-//   1. preflight: root (or sudo -n), tools, the service, the config directory, the Kubernetes
-//      version in structured mode. Nothing is written before it passes.
-//   2. lock: one change at a time per server (flock on <configDir>/.headlamp-sso.lock, bounded wait).
-//   3. settle an unfinished change: a run killed after installing files left its backup with a
-//      "pending" marker; restore it and restart before anything else.
-//   4. refuse what would not be ours or not in force: a file at one of our paths without our owner
-//      line (a user's file, another stack's component of the same name); any other oidc-* or
-//      authentication-config arg (config.yaml, config.yaml.d/*.yaml|*.yml in any case, the unit's
-//      ExecStart); a later drop-in with kube-apiserver-arg without "+" (it would drop ours).
-//   5. stage the new files and compare; identical and the API server ready -> "no change", exit 0.
-//   6. back up, mark pending, install atomically (mv). From here TERM/INT are deferred until the
-//      change is settled (HUP and PIPE are always ignored).
-//   7. only the AuthenticationConfiguration changed (K3s) -> no restart; confirm the reload through
-//      kube-apiserver's metrics (the loaded file's hash), else restore it and fail.
-//   8. else restart under timeout, poll /readyz, and read back the args in force (the journal's
-//      "Running kube-apiserver" line; RKE2's static pod manifest); not ready or other args ->
-//      restore the backup byte for byte, restart, wait, fail with what was found.
-//   9. success: drop the backup; only now is "applied: ... trusts <issuer>" printed.
-// delete: lock, settle, then remove only the files this component owns, restart, wait (restoring
-// on failure), and remove config.yaml.d when this component created it and it is empty.
+// Rendering of the runbook K3sOidcApiServer runs on each server over SSH: a header of variable
+// assignments (the plan, shell-quoted) followed by the POSIX sh file components/k3s/runbook.sh,
+// which branches on those variables at run time. The whole script travels on stdin and the
+// command text is short and fixed (`exec sh -c "$(cat)" headlamp-sso apply|delete|inspect`), so a
+// failed `pulumi up` shows the script's ERROR lines, not the script. File contents travel
+// base64-encoded, so they arrive byte for byte. Nothing secret is in it: the SSH key stays in the
+// connection. The runbook's steps are described at the top of runbook.sh.
+import * as fs from "fs";
+import * as path from "path";
 import { quote } from "shell-quote";
 import { OWNER_PREFIX, authConfigHash, expectedAuthArgs, renderFiles } from "./render";
 import { DISTRIBUTIONS, K3S_OIDC_DEFAULTS, K3sOidcPlan, MIN_MINOR_FOR_API_VERSION } from "./settings";
 
-/** Any kube-apiserver OIDC flag (`oidc-issuer-url=`, `--oidc-required-claim=`, ...). */
-const OIDC_FLAG_PATTERN = "(^|[^A-Za-z0-9_-])(--)?oidc-[a-z-]+=";
-const AUTH_CONFIG_FLAG_PATTERN = "(^|[^A-Za-z0-9_-])(--)?authentication-config=";
-/** A top-level `kube-apiserver-arg:` key (plain or quoted), i.e. without the appending "+". */
-const PLAIN_ARG_KEY_PATTERN = "^[\\\"']?kube-apiserver-arg[\\\"']?[[:space:]]*:";
+/**
+ * Where runbook.sh is: beside this file when run from source (ts-node), and in the package's
+ * components/k3s/ when run from the build (bin/components/k3s/script.js; package.json "files"
+ * ships components/k3s/runbook.sh).
+ */
+const RUNBOOK_CANDIDATES = [
+    path.join(__dirname, "runbook.sh"),
+    path.resolve(__dirname, "..", "..", "..", "components", "k3s", "runbook.sh"),
+];
+
+let runbookText: string | undefined;
+
+/** The text of runbook.sh (read once). */
+export function runbook(): string {
+    if (runbookText === undefined) {
+        const found = RUNBOOK_CANDIDATES.find((p) => fs.existsSync(p));
+        if (found === undefined) {
+            throw new Error(`headlamp-sso: the K3s runbook is missing (looked for ${RUNBOOK_CANDIDATES.join(", ")}); reinstall the package`);
+        }
+        runbookText = fs.readFileSync(found, "utf8");
+    }
+    return runbookText;
+}
 
 function q(value: string | number): string {
     return quote([String(value)]);
 }
 
-function b64(text: string): string {
-    return Buffer.from(text, "utf8").toString("base64");
+function b64(text: string | undefined): string {
+    return text === undefined ? "" : Buffer.from(text, "utf8").toString("base64");
 }
 
 /** Text safe to print in a log line (the issuer and client id are validated, this is belt and braces). */
@@ -48,504 +48,54 @@ function printable(text: string): string {
     return text.replace(/[^A-Za-z0-9:/._~%?=&+@-]/g, "");
 }
 
-/** The whole script: shared steps, then `apply` or `delete` as chosen by its first argument. */
-export function renderScript(plan: K3sOidcPlan): string {
+/** The header's variables, in order: every value runbook.sh reads from the plan. */
+export function headerVariables(plan: K3sOidcPlan): [string, string | number][] {
     const dist = DISTRIBUTIONS[plan.distribution];
     const files = renderFiles(plan);
     const p = files.paths;
-    const structured = plan.mode === "structured";
-    const ownerScope = `${plan.owner.split("::").slice(0, 2).join("::")}::`;
-    const kubectl = dist.kubectl.map(q).join(" ");
-    const minMinor = MIN_MINOR_FOR_API_VERSION[plan.apiVersion];
-    const applied = `applied: ${dist.binary} on this server trusts ${printable(plan.issuerUrl)} for client ${printable(plan.clientId)}`;
-    return `# headlamp-sso K3sOidcApiServer ${JSON.stringify(plan.name)} (${plan.distribution}, ${plan.mode} mode): run as sh -c <this> headlamp-sso apply|delete
-set -eu
-umask 077
-PATH="$PATH:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-LC_ALL=C
-export PATH LC_ALL
-action=\${1:-}
-name=${q(plan.name)}
-service=${q(plan.serviceName)}
-config_file=${q(plan.configFile)}
-config_dir=${q(p.configDir)}
-dropin_dir=${q(p.dropInDir)}
-dropin=${q(p.dropIn)}
-authcfg=${q(p.authConfig)}
-ca_file=${q(p.caFile)}
-backup_root=${q(`${p.configDir}/headlamp-sso-backup`)}
-backup_dir=${q(p.backupDir)}
-pending="$backup_dir/pending"
-lock_file="$config_dir/.headlamp-sso.lock"
-made_dir_marker=${q(`${p.configDir}/.headlamp-sso-created-${p.dropInDir.slice(p.configDir.length + 1)}`)}
-owner=${q(plan.owner)}
-owner_scope=${q(ownerScope)}
-dist_bin=${q(dist.binary)}
-manifest=${q(dist.apiserverManifest)}
-ready_timeout=${plan.readyTimeoutSeconds}
-ready_poll=${plan.readyPollSeconds}
-lock_timeout=${plan.lockTimeoutSeconds}
-journal_lines=${K3S_OIDC_DEFAULTS.journalLines}
-targets="$dropin $authcfg $ca_file"
-# The args the running kube-apiserver must show (sorted), and the loaded AuthenticationConfiguration's hash.
-expected_args=${q(expectedAuthArgs(plan).join("\n"))}
-authcfg_hash=${q(files.authConfig === undefined ? "" : authConfigHash(files.authConfig))}
-
-# A dropped SSH session must not stop a change half-way: ignore hang-ups and broken pipes (the
-# output is then lost, the rollback is not), and never fail because a message cannot be written.
-trap "" HUP PIPE
-log() { printf "%s\\n" "headlamp-sso[$name]: $*" 2>/dev/null || true; }
-die() { printf "%s\\n" "headlamp-sso[$name]: ERROR: $*" >&2 2>/dev/null || true; exit 1; }
-tmp_files=""
-cleanup() { for f in $tmp_files; do rm -f "$f"; done; }
-trap cleanup EXIT
-trap "exit 130" INT
-trap "exit 143" TERM
-
-# TERM and INT (Pulumi cancelling, systemd stopping the session) between the first write and the
-# settled end would leave an unverified change: from defer_signals on they are only recorded, the
-# change is finished or rolled back, and stop_if_interrupted ends the run after that.
-interrupted=""
-defer_signals() { trap "interrupted=INT" INT; trap "interrupted=TERM" TERM; }
-stop_if_interrupted() {
-    [ -n "$interrupted" ] || return 0
-    printf "%s\\n" "headlamp-sso[$name]: ERROR: stopped by SIG$interrupted; the change was settled first: $1" >&2 2>/dev/null || true
-    if [ "$interrupted" = INT ]; then exit 130; fi
-    exit 143
+    return [
+        ["name", plan.name],
+        ["service", plan.serviceName],
+        ["config_file", plan.configFile],
+        ["config_dir", p.configDir],
+        ["dropin_dir", p.dropInDir],
+        ["dropin", p.dropIn],
+        ["authcfg", p.authConfig],
+        ["ca_file", p.caFile],
+        ["backup_root", `${p.configDir}/headlamp-sso-backup`],
+        ["backup_dir", p.backupDir],
+        ["made_dir_marker", `${p.configDir}/.headlamp-sso-created-${p.dropInDir.slice(p.configDir.length + 1)}`],
+        ["owner", plan.owner],
+        ["owner_scope", `${plan.owner.split("::").slice(0, 2).join("::")}::`],
+        ["owner_prefix", OWNER_PREFIX],
+        ["distribution", plan.distribution],
+        ["dist_bin", dist.binary],
+        ["manifest", dist.apiserverManifest],
+        ["kubectl", dist.kubectl.join(" ")],
+        ["mode", plan.mode],
+        ["api_version", plan.apiVersion],
+        ["min_minor", MIN_MINOR_FOR_API_VERSION[plan.apiVersion]],
+        ["ready_timeout", plan.readyTimeoutSeconds],
+        ["ready_poll", plan.readyPollSeconds],
+        ["lock_timeout", plan.lockTimeoutSeconds],
+        ["journal_lines", K3S_OIDC_DEFAULTS.journalLines],
+        // The args the running kube-apiserver must show (sorted), and the loaded AuthenticationConfiguration's hash.
+        ["expected_args", expectedAuthArgs(plan).join("\n")],
+        ["authcfg_hash", files.authConfig === undefined ? "" : authConfigHash(files.authConfig)],
+        // The files to install, base64 ("" when the file must not exist).
+        ["dropin_b64", b64(files.dropIn)],
+        ["authcfg_b64", b64(files.authConfig)],
+        ["ca_b64", b64(files.caFile)],
+        // RKE2 bind-mounts the AuthenticationConfiguration into its static pod: a change needs a restart.
+        ["authcfg_restart", dist.staticPod ? "yes" : "no"],
+        ["applied", `applied: ${dist.binary} on this server trusts ${printable(plan.issuerUrl)} for client ${printable(plan.clientId)}`],
+    ];
 }
 
-[ "$(id -u)" = 0 ] || die "must run as root, runs as $(id -un); connect as root or set sudo: true (password-less sudo)"
-for tool in systemctl journalctl timeout flock base64 cmp mktemp grep sed sort awk; do
-    command -v "$tool" >/dev/null 2>&1 || die "$tool is not installed on this server; install it (needed by the apply and delete scripts)"
-done
-
-api_ready() { timeout 20 ${kubectl} get --raw=/readyz >/dev/null 2>&1; }
-
-# Restarts the service under a timeout, then polls /readyz until ready_timeout has passed.
-# restart_started holds the second the restart began (for the journal read-back).
-restart_and_wait() {
-    restart_started=$(date +%s)
-    deadline=$((restart_started + ready_timeout))
-    log "restarting $service, waiting up to \${ready_timeout}s for the API server"
-    timeout "$ready_timeout" systemctl restart "$service" || log "systemctl restart $service exited with $?; polling readiness anyway"
-    while :; do
-        if api_ready; then
-            log "API server ready after $(($(date +%s) - restart_started))s"
-            return 0
-        fi
-        [ "$(date +%s)" -lt "$deadline" ] || return 1
-        sleep "$ready_poll" || :
-    done
-}
-
-# The API server lines of the journal (or its last lines when none match).
-journal_tail() {
-    all=$(journalctl -u "$service" -n 300 --no-pager 2>&1 || true)
-    errs=$(printf "%s\\n" "$all" | grep -iE "apiserver|oidc|authentic|error|fatal|fail" | tail -n "$journal_lines" || true)
-    if [ -n "$errs" ]; then printf "%s\\n" "$errs"; else printf "%s\\n" "$all" | tail -n "$journal_lines"; fi
-}
-
-# The OIDC, authentication-config and anonymous-auth args the running kube-apiserver got, in the
-# order it got them, one per line: K3s logs its command line at every start ("Running
-# kube-apiserver --a=b ...", sorted by name, the repeats of one name in the order given; the API
-# server keeps the last of a repeated single-valued flag); RKE2 writes it to the static pod manifest.
-running_args() {
-    if [ -n "$manifest" ]; then
-        text=$(cat "$manifest" 2>/dev/null || true)
-    else
-        text=$(journalctl -u "$service" --since "@$1" --no-pager -o cat 2>/dev/null | grep "Running kube-apiserver " | tail -n 1 || true)
-        if [ -z "$text" ]; then
-            # K3s told to log to a file (log: in a config file, --log in ExecStart) writes it there.
-            log_file=$( (sed -n "s/^log:[[:space:]]*//p" "$config_file" $(ls_dropins) 2>/dev/null; sed -n "s/.*--log[= ]\\([^ ]*\\).*/\\1/p" "$unit") | tr -d "\\"'" | tail -n 1)
-            if [ -n "$log_file" ]; then text=$(grep "Running kube-apiserver " "$log_file" 2>/dev/null | tail -n 1 || true); fi
-        fi
-    fi
-    if [ -z "$text" ]; then
-        printf "%s\\n" "--no-command-line"
-        return 0
-    fi
-    printf "%s\\n" "$text" | grep -oE -- "--(oidc-[a-z-]+|authentication-config|anonymous-auth)=[^ \\"\\\\]*" || true
-}
-
-# verify_in_force <since>: the API server runs exactly our OIDC settings (and, in structured mode,
-# anonymous auth off); sets "found" to what it runs otherwise.
-verify_in_force() {
-    args=$(running_args "$1")
-    if [ "$args" = "--no-command-line" ]; then
-        found="cannot read back the running kube-apiserver's args: ${dist.apiserverManifest ? "$manifest is missing or empty" : "no 'Running kube-apiserver' line in journalctl -u $service since the restart (K3s logging to a file, log: or --log, keeps it out of the journal; remove that setting)"}"
-        return 1
-    fi
-    got=$(printf "%s\\n" "$args" | grep -v -- "^--anonymous-auth=" | sort || true)
-    found="$(printf "%s" "$got" | tr "\\n" " ")"
-    if [ "$got" != "$expected_args" ]; then
-        found="the running kube-apiserver has \${found:-no oidc-* or authentication-config args} (expected $(printf "%s" "$expected_args" | tr "\\n" " "))"
-        return 1
-    fi
-${structured ? `    # The last --anonymous-auth wins: a user's own anonymous-auth=false (hardening) next to ours is fine.
-    anon=$(printf "%s\\n" "$args" | grep -- "^--anonymous-auth=" | tail -n 1 || true)
-    if [ "$anon" != "--anonymous-auth=false" ]; then
-        found="the running kube-apiserver has \${anon:-no --anonymous-auth flag}, so anonymous requests are allowed (expected --anonymous-auth=false last)"
-        return 1
-    fi
-` : ""}    return 0
-}
-
-# backup <target>...: copies each target (or an ".absent" marker) to backup_dir, byte for byte,
-# then writes the pending marker: from now on an interrupted run is settled by the next one.
-backup() {
-    rm -rf "$backup_dir"
-    mkdir -p "$backup_dir"
-    chmod 700 "$backup_root" "$backup_dir"
-    for t in "$@"; do
-        b="$backup_dir/\${t##*/}"
-        if [ -e "$t" ]; then cp -p "$t" "$b"; else : > "$b.absent"; fi
-    done
-    printf "%s\\n" "${OWNER_PREFIX}$owner" "# started: $(date -u +%Y-%m-%dT%H:%M:%SZ) ($action)" > "$pending.tmp"
-    mv -f "$pending.tmp" "$pending"
-}
-
-# restore <target>...: puts back each backed-up file atomically and removes files that were absent.
-restore() {
-    for t in "$@"; do
-        b="$backup_dir/\${t##*/}"
-        if [ -e "$b" ]; then
-            r=$(mktemp "\${t%/*}/.headlamp-sso-restore.XXXXXX")
-            cp -p "$b" "$r"
-            mv -f "$r" "$t"
-            log "restored $t"
-        elif [ -e "$b.absent" ]; then
-            rm -f "$t"
-            log "removed $t (it did not exist before)"
-        fi
-    done
-}
-
-# The change is settled: the backup (and its pending marker) is no longer needed.
-drop_backup() {
-    rm -rf "$backup_dir"
-    rmdir "$backup_root" 2>/dev/null || true
-}
-
-# The owner line of a file ("" when none).
-owner_of() { sed -n "s/^${OWNER_PREFIX}//p" "$1" 2>/dev/null | head -n 1; }
-# A URN of this stack and project: this component, or one that was moved or renamed within it.
-same_stack() { case "$1" in "$owner_scope"*) return 0 ;; *) return 1 ;; esac; }
-# mine <file>: written by this component. A CA or AuthenticationConfiguration file without an owner
-# line (written by a release before the owner line) counts when this component's drop-in points
-# the API server at it (oidc-ca-file=<file>, authentication-config=<file>).
-mine() {
-    o=$(owner_of "$1")
-    [ "$o" = "$owner" ] && return 0
-    [ -z "$o" ] && [ "$1" != "$dropin" ] && [ "$(owner_of "$dropin")" = "$owner" ] && grep -qF -e "oidc-ca-file=$1" -e "authentication-config=$1" "$dropin" && return 0
-    return 1
-}
-
-# rollback_or_die <reason> <target>...: restore the backup, restart, wait, fail with the journal.
-rollback_or_die() {
-    reason=$1
-    shift
-    journal=$(journal_tail)
-    log "$reason; restoring the previous files"
-    restore "$@"
-    drop_backup
-    if restart_and_wait; then
-        die "$reason. The previous files were restored byte for byte and $service is ready again. Last API server lines of journalctl -u $service:
-$journal"
-    fi
-    die "$reason, and the API server is STILL NOT READY after restoring the previous files byte for byte; check journalctl -u $service. Lines before the rollback:
-$journal"
-}
-
-# 2. One change at a time per server: two stacks, or a re-run while an earlier run (whose SSH
-#    session dropped) is still going, must never interleave. Held until the run ends.
-take_lock() {
-    exec 9>>"$lock_file"
-    if ! flock -w "$lock_timeout" 9; then
-        holder=$(cat "$lock_file" 2>/dev/null || true)
-        die "another headlamp-sso run holds the lock $lock_file since \${holder:-an unknown time}; waited \${lock_timeout}s. Let that run finish, then run pulumi up again (or raise lockTimeoutSeconds)"
-    fi
-    printf "%s\\n" "$(date -u +%Y-%m-%dT%H:%M:%SZ) (K3sOidcApiServer $name, $action, pid $$)" > "$lock_file"
-}
-
-# 3. An unfinished change is never mistaken for "no change": a run killed (kill -9, reboot, OOM)
-#    after installing files left its backup with the pending marker. Put the previous files back
-#    and restart before going on, so the server runs what its files say.
-settle_unfinished() {
-    if [ ! -e "$pending" ]; then
-        # A backup without the marker is from a finished run (earlier releases kept it).
-        drop_backup
-        return 0
-    fi
-    p_owner=$(owner_of "$pending")
-    same_stack "$p_owner" || die "refusing to change anything: $pending records an unfinished change of \${p_owner:-an unknown owner}, not of this stack. Run that stack again to settle it, or rename this K3sOidcApiServer"
-    defer_signals
-    log "an earlier run was cut short after installing files ($(sed -n "s/^# started: //p" "$pending")); restoring the files it replaced first"
-    restore $targets
-    drop_backup
-    if ! systemctl cat "$service" >/dev/null 2>&1; then
-        log "service $service not found; the previous files are back, nothing to restart"
-    elif restart_and_wait; then
-        log "the unfinished change is rolled back and the API server is ready with the previous files"
-    else
-        die "an earlier run was cut short; its previous files are restored byte for byte, but the API server is STILL NOT READY; check journalctl -u $service:
-$(journal_tail)"
-    fi
-}
-
-do_apply() {
-    # 1. Preflight: nothing is written before all of it passes.
-    unit=$(mktemp)
-    tmp_files="$tmp_files $unit"
-    systemctl cat "$service" > "$unit" 2>/dev/null || die "service $service not found (systemctl cat $service failed); is this a ${plan.distribution} server node? set serviceName"
-    [ -d "$config_dir" ] || die "config directory $config_dir does not exist; is ${plan.distribution} installed here? set configFile"
-${structured ? `    version_line=$("$dist_bin" --version 2>/dev/null | head -n 1) || version_line=""
-    minor=$(printf "%s\\n" "$version_line" | sed -n "s/.*v1\\.\\([0-9][0-9]*\\)\\..*/\\1/p" | head -n 1)
-    [ -n "$minor" ] || die "cannot tell the Kubernetes version ($dist_bin --version printed: $version_line); structured mode needs Kubernetes 1.${minMinor}+ for apiVersion ${plan.apiVersion}"
-    [ "$minor" -ge ${minMinor} ] || die "Kubernetes 1.$minor is too old for AuthenticationConfiguration apiserver.config.k8s.io/${plan.apiVersion} (needs 1.${minMinor}+); upgrade ${plan.distribution}, ${plan.apiVersion === "v1" ? "use apiVersion v1beta1 (1.30+) or " : ""}use mode flags"
-    log "${plan.distribution} is Kubernetes 1.$minor: AuthenticationConfiguration ${plan.apiVersion} is supported"
-` : ""}
-    take_lock
-    settle_unfinished
-
-    # 4. Refuse before writing anything: files at our paths that are not ours, and every
-    #    configuration in which our settings would not be the effective ones.
-    if [ -e "$dropin" ]; then
-        o=$(owner_of "$dropin")
-        [ -n "$o" ] || die "refusing to change anything: $dropin exists but was not written by headlamp-sso (it has no \\"${OWNER_PREFIX.trim()}\\" line). Move that file to another name, or rename this K3sOidcApiServer (its name names the file)"
-        same_stack "$o" || die "refusing to change anything: $dropin belongs to $o (another stack or project). Destroy that component first, or rename this K3sOidcApiServer"
-        [ "$o" = "$owner" ] || log "taking over $dropin from $o (the same stack)"
-    fi
-    for f in "$authcfg" "$ca_file"; do
-        [ -e "$f" ] || continue
-        o=$(owner_of "$f")
-        if [ -z "$o" ] && mine "$f"; then continue; fi
-        [ -n "$o" ] || die "refusing to change anything: $f exists but was not written by this component (it has no \\"${OWNER_PREFIX.trim()}\\" line). Move that file away, or rename this K3sOidcApiServer (its name names the file)"
-        same_stack "$o" || die "refusing to change anything: $f belongs to $o (another stack or project). Destroy that component first, or rename this K3sOidcApiServer"
-    done
-
-    # K3s reads config.yaml, then config.yaml.d/*.yaml|*.yml (extensions in any case) in lexical
-    # order: a key with "+" appends, a key without "+" replaces everything set before it, and the
-    # unit's ExecStart args come last. Ours must be the only OIDC configuration of the API server.
-    conflicts=""
-    conflict() { conflicts="$conflicts
-  - $1"; }
-    check_text() {
-        text=$(grep -v "^[[:space:]]*#" "$2" 2>/dev/null || true)
-        if printf "%s\\n" "$text" | grep -qE "${OIDC_FLAG_PATTERN}"; then
-            hit=$(printf "%s\\n" "$text" | grep -oE "(--)?oidc-[a-z-]+=" | head -n 1 || true)
-            conflict "$1 sets the kube-apiserver arg \${hit%=}: ours must be the only OIDC configuration of the API server (a leftover oidc-* arg changes which tokens pass, or crash-loops it next to authentication-config); remove it there"
-        fi
-        if printf "%s\\n" "$text" | grep -qE "${AUTH_CONFIG_FLAG_PATTERN}"; then
-            conflict "$1 sets authentication-config: ${structured ? "a second one would replace it, and ours would lock out the users of yours" : "it cannot be combined with the --oidc-* args of flags mode (the API server would crash-loop)"}; ${structured ? "merge your authenticators into one file and leave this component out, or remove it there" : "remove it there, or use mode structured"}"
-        fi
-    }
-    ls_dropins() {
-        for f in "$dropin_dir"/* "$dropin"; do
-            case "\${f##*/}" in *.[yY][aA][mM][lL] | *.[yY][mM][lL]) [ "$f" = "$dropin" ] || [ -f "$f" ] && printf "%s\\n" "$f" ;; esac
-        done | sort -u
-    }
-    if [ -f "$config_file" ]; then check_text "$config_file" "$config_file"; fi
-    after_ours=no
-    for f in $(ls_dropins); do
-        if [ "$f" = "$dropin" ]; then after_ours=yes; continue; fi
-        check_text "$f" "$f"
-        if [ "$after_ours" = yes ] && grep -v "^[[:space:]]*#" "$f" | grep -qE "${PLAIN_ARG_KEY_PATTERN}"; then
-            conflict "$f sorts after $dropin and sets kube-apiserver-arg without \\"+\\", which replaces every kube-apiserver arg set before it, ours included; write kube-apiserver-arg+ there"
-        fi
-    done
-    check_text "the ExecStart of $service (systemctl cat $service)" "$unit"
-    [ -z "$conflicts" ] || die "refusing to change anything; our OIDC settings would not be the ones in force:$conflicts"
-
-    # 5. Stage the new files next to their targets and compare.
-    if [ ! -d "$dropin_dir" ]; then
-        mkdir -m 0755 "$dropin_dir"
-        : > "$made_dir_marker"
-    fi
-    installs=""
-    removes=""
-    restart=no
-    reload=no
-    # consider <target> <base64 content, empty when the file must not exist> <mode> <restart when changed: yes|no>
-    consider() {
-        t=$1
-        if [ -z "$2" ]; then
-            if [ -e "$t" ]; then removes="$removes $t"; restart=yes; fi
-            return 0
-        fi
-        s=$(mktemp "\${t%/*}/.headlamp-sso.XXXXXX")
-        tmp_files="$tmp_files $s"
-        printf "%s" "$2" | base64 -d > "$s"
-        chmod "$3" "$s"
-        chown 0:0 "$s"
-        if [ -f "$t" ] && cmp -s "$s" "$t"; then return 0; fi
-        installs="$installs $t:$s"
-        # A new owner line alone (a component moved within the stack) changes nothing in force.
-        if [ -f "$t" ] && [ "$(sed "/^${OWNER_PREFIX}/d" "$s" | cksum)" = "$(sed "/^${OWNER_PREFIX}/d" "$t" | cksum)" ]; then return 0; fi
-        if [ "$4" = yes ]; then restart=yes; else reload=yes; fi
-    }
-    consider "$dropin" ${q(b64(files.dropIn))} 600 yes
-    consider "$authcfg" ${files.authConfig === undefined ? '""' : q(b64(files.authConfig))} 600 ${dist.staticPod ? "yes" : "no"}
-    consider "$ca_file" ${files.caFile === undefined ? '""' : q(b64(files.caFile))} 644 yes
-
-    if [ -z "$installs" ] && [ -z "$removes" ]; then
-        if api_ready; then
-            stop_if_interrupted "an unfinished earlier change was rolled back; our files are in place and the API server is ready"
-            log "no change: $dropin${structured ? " and $authcfg are" : files.caFile ? " and $ca_file are" : " is"} already up to date and the API server is ready; nothing written, no restart"
-            exit 0
-        fi
-        log "the files are up to date but the API server is not ready"
-        defer_signals
-        restart_and_wait || die "the files are up to date, but the API server did not become ready within \${ready_timeout}s after a restart (nothing to roll back: these files were in place before this run); check journalctl -u $service:
-$(journal_tail)"
-        verify_in_force "$restart_started" || die "the files are up to date and the API server is ready, but our settings are not in force: $found"
-        stop_if_interrupted "our settings are in force"
-        log "${applied}"
-        exit 0
-    fi
-
-    # 6. Back up (with the pending marker), then install atomically (mv within the same directory).
-    reload_before=""
-    if [ "$restart" = no ] && [ "$reload" = yes ]; then
-        # A reload can only be confirmed by a running API server; else restart with the new file.
-        if api_ready; then reload_before=$(reload_failures); else restart=yes; fi
-    fi
-    backup $targets
-    defer_signals
-    log "backed up the previous files to $backup_dir"
-    for pair in $installs; do
-        mv -f "\${pair#*:}" "\${pair%%:*}"
-        log "installed \${pair%%:*}"
-    done
-    for t in $removes; do
-        rm -f "$t"
-        log "removed $t (no longer used)"
-    done
-
-    if [ "$restart" = no ]; then
-        if [ "$reload" = yes ]; then
-            # 7. Only the AuthenticationConfiguration changed: the API server re-reads it by itself
-            #    (about once a minute); confirm it loaded this file before calling it applied.
-            log "only the AuthenticationConfiguration changed: $service is not restarted; waiting up to \${ready_timeout}s for the API server to load $authcfg"
-            if ! wait_for_reload "$reload_before"; then
-                log "$found; restoring the previous $authcfg"
-                restore "$authcfg"
-                drop_backup
-                die "the new AuthenticationConfiguration was rolled back: $found. The previous file is back (the API server keeps running the previous configuration). Last API server lines of journalctl -u $service:
-$(journal_tail)"
-            fi
-            drop_backup
-            stop_if_interrupted "the new AuthenticationConfiguration is loaded"
-            log "$found"
-            log "${applied}"
-            exit 0
-        fi
-        drop_backup
-        stop_if_interrupted "only the owner lines changed"
-        log "only the owner line of our files changed (a component moved within the stack); $service was not restarted"
-        exit 0
-    fi
-
-    # 8. Restart and wait, then read back what is in force; roll back byte for byte otherwise.
-    restart_and_wait || rollback_or_die "new OIDC settings rolled back: the API server did not become ready within \${ready_timeout}s" $targets
-    verify_in_force "$restart_started" || rollback_or_die "new OIDC settings rolled back: the API server is ready but does not run them ($found)" $targets
-
-    # 9. Settled.
-    drop_backup
-    stop_if_interrupted "our settings are in force"
-    log "${applied}"
-}
-
-# The metrics of kube-apiserver's AuthenticationConfiguration reloader.
-auth_metrics() { timeout 20 ${kubectl} get --raw=/metrics 2>/dev/null | grep "^apiserver_authentication_config_controller_" || true; }
-# metric_max <metrics> <name> <label text>: the largest value of that series ("" when absent).
-metric_max() { printf "%s\\n" "$1" | grep "^$2{" | grep -F "$3" | sed "s/.*[}] *//" | sort -g | tail -n 1; }
-# The time of the last failed reload before the change ("0" when none).
-reload_failures() { v=$(metric_max "$(auth_metrics)" apiserver_authentication_config_controller_automatic_reload_last_timestamp_seconds "status=\\"failure\\""); printf "%s\\n" "\${v:-0}"; }
-newer() { awk -v a="$1" -v b="$2" "BEGIN { exit !(a + 0 > b + 0) }"; }
-# wait_for_reload <failure time before>: the API server loaded the file with our hash
-# (apiserver_authentication_config_controller_last_config_info; before that metric existed: a
-# successful reload after the install), or reported a failed reload, or ready_timeout passed.
-wait_for_reload() {
-    installed=$(date +%s)
-    deadline=$((installed + ready_timeout))
-    while :; do
-        m=$(auth_metrics)
-        if printf "%s\\n" "$m" | grep "^apiserver_authentication_config_controller_last_config_info{" | grep -qF "hash=\\"$authcfg_hash\\""; then
-            found="the API server loaded $authcfg (apiserver_authentication_config_controller_last_config_info hash $authcfg_hash) after $(($(date +%s) - installed))s"
-            return 0
-        fi
-        failed=$(metric_max "$m" apiserver_authentication_config_controller_automatic_reload_last_timestamp_seconds "status=\\"failure\\"")
-        if [ -n "$failed" ] && newer "$failed" "$1"; then
-            found="the API server reported a failed reload of $authcfg (apiserver_authentication_config_controller_automatic_reloads_total{status=\\"failure\\"})"
-            return 1
-        fi
-        if ! printf "%s\\n" "$m" | grep -q "^apiserver_authentication_config_controller_last_config_info{"; then
-            ok=$(metric_max "$m" apiserver_authentication_config_controller_automatic_reload_last_timestamp_seconds "status=\\"success\\"")
-            if [ -n "$ok" ] && newer "$ok" "$((installed - 1))"; then
-                found="the API server reloaded $authcfg successfully after $(($(date +%s) - installed))s"
-                return 0
-            fi
-        fi
-        if [ "$(date +%s)" -ge "$deadline" ]; then
-            found="the API server did not confirm loading $authcfg within \${ready_timeout}s (no apiserver_authentication_config_controller_last_config_info with hash $authcfg_hash in <kubectl> get --raw=/metrics)"
-            return 1
-        fi
-        sleep "$ready_poll" || :
-    done
-}
-
-do_delete() {
-    if [ ! -d "$config_dir" ]; then
-        log "nothing to remove: $config_dir does not exist"
-        exit 0
-    fi
-    take_lock
-    settle_unfinished
-    if [ -f "$dropin" ] && [ "$(owner_of "$dropin")" != "$owner" ]; then
-        o=$(owner_of "$dropin")
-        log "$dropin now belongs to \${o:-another owner} (not $owner); leaving it and its files in place"
-        exit 0
-    fi
-    present=""
-    for t in $targets; do
-        if [ -e "$t" ]; then
-            if mine "$t"; then present="$present $t"; else log "leaving $t: not written by this component"; fi
-        fi
-    done
-    if [ -z "$present" ]; then
-        log "nothing to remove: none of $dropin, $authcfg, $ca_file is ours"
-    else
-        had_dropin=no
-        if [ -e "$dropin" ]; then had_dropin=yes; fi
-        backup $targets
-        defer_signals
-        for t in $present; do
-            rm -f "$t"
-            log "removed $t"
-        done
-        if [ "$had_dropin" = yes ]; then
-            if systemctl cat "$service" >/dev/null 2>&1; then
-                restart_and_wait || rollback_or_die "removal rolled back: the API server did not become ready within \${ready_timeout}s" $targets
-            else
-                log "service $service not found; nothing to restart"
-            fi
-        fi
-        drop_backup
-    fi
-    if [ -e "$made_dir_marker" ] && rmdir "$dropin_dir" 2>/dev/null; then
-        rm -f "$made_dir_marker"
-        log "removed the empty $dropin_dir (created by headlamp-sso)"
-    fi
-    stop_if_interrupted "the files are removed"
-    log "removed the OIDC files of K3sOidcApiServer $name; the API server no longer trusts its issuer"
-}
-
-case "$action" in
-apply) do_apply ;;
-delete) do_delete ;;
-*) die "unknown action \\"$action\\"; run as sh -c <this script> headlamp-sso apply|delete" ;;
-esac
-`;
+/** The whole script: the header, then runbook.sh (which runs `apply`, `delete` or `inspect` as its first argument says). */
+export function renderScript(plan: K3sOidcPlan): string {
+    const lines = headerVariables(plan).map(([k, v]) => `${k}=${q(v)}`);
+    return `# headlamp-sso K3sOidcApiServer ${JSON.stringify(plan.name)} (${plan.distribution}, ${plan.mode} mode): run as sh -c <this> headlamp-sso apply|delete|inspect\n${lines.join("\n")}\n${runbook()}`;
 }
 
 /** How the script is started over SSH. */
@@ -559,7 +109,7 @@ export interface WrapOptions {
  * (`$(cat)`, so nothing the script starts can read its text) and runs it with `sh -c`, through
  * `sudo -n` with a clear error when sudo wants a password. Works from any POSIX-like login shell.
  */
-export function runCommand(action: "apply" | "delete", options: WrapOptions): string {
+export function runCommand(action: "apply" | "delete" | "inspect", options: WrapOptions): string {
     if (!options.sudo) {
         return `exec sh -c "$(cat)" headlamp-sso ${action}`;
     }

@@ -149,6 +149,21 @@ export interface K3sArgsToCheck {
     lockTimeoutSeconds?: number;
 }
 
+/**
+ * `"`, `\` and DEL: K3s logs its kube-apiserver command line as a logrus message
+ * (`msg="Running kube-apiserver ..."`), which escapes `"` and `\`, and the read-back of the args
+ * in force (like whitespace and control characters, which checkNoWhitespace refuses) could then
+ * never match: the change would be rolled back after two restarts. Refused up front instead.
+ */
+const READ_BACK_UNSAFE = /["\\\u007f]/;
+
+/** A value that must appear in the API server's logged args as written (see READ_BACK_UNSAFE). */
+function checkReadBack(problems: Problems, field: string, value: string | undefined): void {
+    if (value !== undefined && READ_BACK_UNSAFE.test(value)) {
+        problems.add(field, `${show(value)} must not contain '"', '\\' or control characters: K3s logs the kube-apiserver args escaped, so the change could never be verified (it would be rolled back after two restarts); remove them.`);
+    }
+}
+
 function plainString(value: unknown): string | undefined {
     const v = known(value as string | undefined);
     return typeof v === "string" ? v : undefined;
@@ -240,6 +255,7 @@ export function validateK3sArgs(name: string, args: K3sArgsToCheck | undefined):
         checkNonEmpty(problems, "clientId", clientId, "give the OAuth2 client id the tokens are issued to (the token's aud)");
         if (clientId !== undefined && clientId.trim() !== "") {
             checkNoWhitespace(problems, "clientId", clientId);
+            checkReadBack(problems, "clientId", clientId);
             if (clientId.includes(",")) {
                 problems.add("clientId", `${show(clientId)} must not contain ","; kube-apiserver would split it.`);
             }
@@ -253,10 +269,12 @@ export function validateK3sArgs(name: string, args: K3sArgsToCheck | undefined):
                 problems.add(field, `must not be empty; leave it unset for ${show(K3S_OIDC_DEFAULTS[field])}.`);
             }
             checkNoWhitespace(problems, field, value);
+            checkReadBack(problems, field, value);
         }
     }
     for (const field of ["usernamePrefix", "groupsPrefix"] as const) {
         checkNoWhitespace(problems, field, plainString(args[field]));
+        checkReadBack(problems, field, plainString(args[field]));
     }
 
     const claims = known(args.requiredClaims as Record<string, unknown> | undefined);
@@ -269,10 +287,12 @@ export function validateK3sArgs(name: string, args: K3sArgsToCheck | undefined):
                 if (claim === "" || /[\s=,\u0000-\u001f]/.test(claim)) {
                     problems.add(field, `the claim name ${show(claim)} must be non-empty without whitespace, "=" or ","; fix the key.`);
                 }
+                checkReadBack(problems, field, claim);
                 const value = plainString(rawValue);
                 if (value !== undefined && (value === "" || /[\s,\u0000-\u001f]/.test(value))) {
                     problems.add(field, `${show(value)} must be a non-empty value without whitespace or ","; kube-apiserver splits the flag on ",".`);
                 }
+                checkReadBack(problems, field, value);
             }
         }
     }

@@ -1,7 +1,21 @@
 // Stand-ins for systemctl, journalctl and the k3s/rke2 binary (with its kubectl), installed into
 // the SSH fixture's bin directory so the real remote scripts run against them. They follow the
 // real systems' documented rules, as far as the scripts can tell:
-//   - `systemctl cat <unit>` knows only the configured unit and shows its ExecStart args;
+//   - the unit is a real file, <state>/units/<unit>.service (ExecStart, Environment=,
+//     EnvironmentFile= lines from the config), with drop-ins in <unit>.service.d/*.conf a test
+//     writes; `systemctl cat <unit>` prints each file after a "# <path>" line (the unit, then its
+//     drop-ins in lexical order), as systemd's cat verb does;
+//   - `systemctl show [--timestamp=unix] -p P [-p P...] [--value] <unit>` prints "P=value" (or the
+//     value alone) in systemd's formats: ExecMainStartTimestamp "Tue 2026-12-01 20:55:35 UTC" (or
+//     "@<unix seconds>"), MainPID (0 when stopped), ActiveState, Environment (one line, space
+//     separated), EnvironmentFiles (one line per file, "<path> (ignore_errors=yes|no)"; a "-"
+//     prefix means optional; %N is the unit's name), FragmentPath, DropInPaths. The running K3s
+//     started at its last restart; before the first one, at the first moment a command looks at
+//     it (so a test's setup is what K3s started with, unless the test says otherwise);
+//   - K3s reads $K3S_CONFIG_FILE ($RKE2_CONFIG_FILE) from the unit's environment (Environment=,
+//     then the EnvironmentFile= files, which override it, systemd.exec(5)) or from systemd's
+//     manager environment, and the unit's --config over both (urfave/cli: a flag wins over its
+//     EnvVar);
 //   - `systemctl restart <unit>` (a systemd job: signals to the client do not stop it) records the
 //     restart, then reads the configuration the way K3s's pkg/configfilearg does (YAML 1.1;
 //     config.yaml, then config.yaml.d/*.yaml|*.yml in any case, in lexical order; a key without "+"
@@ -36,6 +50,14 @@ export interface StandInConfig {
     execStart?: string[];
     /** Seconds after a change of the AuthenticationConfiguration before the API server reloads it. */
     reloadSeconds?: number;
+    /** `Environment=` words of the unit, e.g. ["K3S_CONFIG_FILE=/etc/k3s/config.yaml"]. */
+    environment?: string[];
+    /** `EnvironmentFile=` values of the unit, e.g. ["-/etc/default/%N", "-/etc/systemd/system/%N.service.env"]. */
+    environmentFiles?: string[];
+    /** systemd's manager environment (`systemctl set-environment`), which every unit inherits. */
+    managerEnvironment?: Record<string, string>;
+    /** Seconds the `systemctl restart` client keeps running after the restart, ignoring TERM (a hung client). */
+    clientHangSeconds?: number;
 }
 
 /** What the stand-ins recorded. */
@@ -80,6 +102,82 @@ function anonymousFix() { const [mi, pa] = version(); const fixed = { 30: 13, 31
 // K3s and kube-apiserver read YAML 1.1 (yaml.v2, sigs.k8s.io/yaml): "on" is a boolean there.
 const parse = (text) => YAML().parse(text, { version: "1.1" });
 function execStartArgs() { return (cfg.execStart || []).slice(); }
+// The unit's files: the fragment, then its drop-ins (*.conf, lexical order).
+const unitName = () => cfg.service;
+const fragmentPath = () => path.join(STATE, "units", unitName() + ".service");
+function dropInPaths() {
+    const dir = fragmentPath() + ".d";
+    if (!fs.existsSync(dir)) return [];
+    return fs.readdirSync(dir).filter((n) => n.endsWith(".conf")).sort().map((n) => path.join(dir, n));
+}
+const unitFiles = () => [fragmentPath(), ...dropInPaths()];
+// systemd's word splitting of Environment= (quotes group, are removed).
+function words(text) {
+    const out = [];
+    const re = /"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g;
+    let m;
+    let cur = "";
+    let last = -1;
+    while ((m = re.exec(text)) !== null) {
+        const w = m[1] !== undefined ? m[1].replace(/\\(.)/g, "$1") : m[2] !== undefined ? m[2] : m[3];
+        if (last === m.index) cur += w; else { if (last >= 0) out.push(cur); cur = w; }
+        last = re.lastIndex;
+    }
+    if (last >= 0) out.push(cur);
+    return out;
+}
+// Environment= and EnvironmentFile= of every unit file, in order (an empty assignment resets the list).
+function unitSettings() {
+    const env = [];
+    let files = [];
+    for (const f of unitFiles()) {
+        if (!fs.existsSync(f)) continue;
+        for (const line of fs.readFileSync(f, "utf8").split("\n")) {
+            let m = /^Environment=(.*)$/.exec(line);
+            if (m) { if (m[1].trim() === "") env.length = 0; else env.push(...words(m[1])); continue; }
+            m = /^EnvironmentFile=(.*)$/.exec(line);
+            if (m) { if (m[1].trim() === "") files = []; else files.push(m[1].trim().replace(/%N/g, unitName())); }
+        }
+    }
+    return { env, files: files.map((f) => ({ path: f.replace(/^-/, ""), optional: f.startsWith("-") })) };
+}
+// An environment file: KEY=VALUE lines, "#" and ";" comments, quotes removed (systemd.exec(5)).
+function readEnvFile(f) {
+    const out = {};
+    for (const line of fs.readFileSync(f, "utf8").split("\n")) {
+        const t = line.trim();
+        if (t === "" || t.startsWith("#") || t.startsWith(";")) continue;
+        const m = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(t);
+        if (!m) continue;
+        let v = m[2];
+        if (/^".*"$/.test(v) || /^'.*'$/.test(v)) v = v.slice(1, -1);
+        out[m[1]] = v;
+    }
+    return out;
+}
+// The service's environment: the manager's, then Environment=, then the files (they override).
+function serviceEnv() {
+    const env = { ...(cfg.managerEnvironment || {}) };
+    const st = unitSettings();
+    for (const w of st.env) { const i = w.indexOf("="); if (i > 0) env[w.slice(0, i)] = w.slice(i + 1); }
+    for (const f of st.files) if (fs.existsSync(f.path)) Object.assign(env, readEnvFile(f.path));
+    return env;
+}
+// When the running K3s started (ms): its last restart; before that, pinned the first time it is asked.
+function startedMs() {
+    const t = read("started", "");
+    if (t !== "") return Number(t);
+    const now = Date.now();
+    fs.writeFileSync(file("started"), String(now));
+    return now;
+}
+// systemd's format_timestamp: "%a %Y-%m-%d %H:%M:%S %Z" (UTC here).
+function systemdTime(ms) {
+    const d = new Date(ms);
+    const days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+    const p = (n) => String(n).padStart(2, "0");
+    return days[d.getUTCDay()] + " " + d.getUTCFullYear() + "-" + p(d.getUTCMonth() + 1) + "-" + p(d.getUTCDate()) + " " + p(d.getUTCHours()) + ":" + p(d.getUTCMinutes()) + ":" + p(d.getUTCSeconds()) + " UTC";
+}
 // K3s's own reading of its config files and its GetArgs, shared with the kube-apiserver tier
 // (tests/k3s-config/k3s-config.js, which follows pkg/configfilearg and pkg/util/args.go).
 let k3sConfig;
@@ -88,7 +186,8 @@ const K3S = () => k3sConfig || (k3sConfig = require(__K3S_CONFIG__));
 let logFile;
 // The config file: --config in ExecStart (or K3S_CONFIG_FILE) moves it away from the default.
 function configFile() {
-    return K3S().flagValues(execStartArgs(), "config").pop() || cfg.configFile;
+    const env = serviceEnv()[cfg.binary === "rke2" ? "RKE2_CONFIG_FILE" : "K3S_CONFIG_FILE"];
+    return K3S().flagValues(execStartArgs(), "config").pop() || K3S().flagValues(execStartArgs(), "c").pop() || env || cfg.configFile;
 }
 // The effective kube-apiserver-arg values: config.yaml, then config.yaml.d/*.yaml|*.yml (any
 // case) in lexical order, "+" appends and no "+" replaces; the unit's ExecStart args come last.
@@ -188,8 +287,39 @@ case "systemctl": {
     const unit = (args[1] || "").replace(/\.service$/, "");
     if (verb === "cat") {
         if (unit !== cfg.service) { process.stderr.write("No files found for " + unit + ".service.\n"); process.exit(1); }
-        const exec = ["ExecStart=/usr/local/bin/" + cfg.binary + " \\", "    server \\"].concat(execStartArgs().map((a) => "    '" + a + "' \\"));
-        process.stdout.write("# /etc/systemd/system/" + unit + ".service\n[Service]\nType=notify\n" + exec.join("\n").replace(/ \\$/, "") + "\n");
+        process.stdout.write(unitFiles().map((f) => "# " + f + "\n" + fs.readFileSync(f, "utf8")).join("\n"));
+        process.exit(0);
+    }
+    if (verb === "show") {
+        const props = [];
+        let value = false;
+        let unix = false;
+        let target = "";
+        for (let i = 1; i < args.length; i++) {
+            const a = args[i];
+            if (a === "-p" || a === "--property") props.push(...args[++i].split(","));
+            else if (a.startsWith("--property=")) props.push(...a.slice(11).split(","));
+            else if (a === "--value") value = true;
+            else if (a === "--timestamp=unix") unix = true;
+            else if (a.startsWith("--timestamp=")) { process.stderr.write("stand-in systemctl: " + a + " unsupported\n"); process.exit(2); }
+            else target = a.replace(/\.service$/, "");
+        }
+        const known = target === cfg.service;
+        const active = known && read("ready", "0") === "1";
+        const st = known ? unitSettings() : { env: [], files: [] };
+        const values = {
+            ActiveState: [known ? (active ? "active" : "failed") : "inactive"],
+            MainPID: [active ? "4242" : "0"],
+            ExecMainStartTimestamp: [known ? (unix ? "@" + Math.floor(startedMs() / 1000) : systemdTime(startedMs())) : ""],
+            Environment: [st.env.join(" ")],
+            EnvironmentFiles: st.files.map((f) => f.path + " (ignore_errors=" + (f.optional ? "yes" : "no") + ")"),
+            FragmentPath: [known ? fragmentPath() : ""],
+            DropInPaths: [known ? dropInPaths().join(" ") : ""],
+        };
+        for (const p of props) {
+            if (!(p in values)) { process.stderr.write("stand-in systemctl: property " + p + " unsupported\n"); process.exit(2); }
+            for (const v of values[p]) process.stdout.write((value ? "" : p + "=") + v + "\n");
+        }
         process.exit(0);
     }
     if (verb === "restart") {
@@ -199,6 +329,7 @@ case "systemctl": {
         fs.writeFileSync(file("restart-ppid"), String(process.ppid));
         fs.appendFileSync(file("restarts.log"), unit + " " + Date.now() + "\n");
         fs.writeFileSync(file("ready"), "0");
+        fs.writeFileSync(file("started"), String(Date.now()));
         const began = Date.now();
         if (cfg.restartSeconds) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, cfg.restartSeconds * 1000);
         process.on("exit", () => fs.appendFileSync(file("restart-intervals.log"), began + " " + Date.now() + "\n"));
@@ -227,6 +358,8 @@ case "systemctl": {
         const line = "time=\"" + new Date().toISOString() + "\" level=info msg=\"" + msg + "\"";
         if (logFile) fs.appendFileSync(logFile, line + "\n"); else journal(line);
         journal("Started Lightweight Kubernetes.");
+        // A hung client: the job is done, the client does not return and ignores TERM.
+        if (cfg.clientHangSeconds) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, cfg.clientHangSeconds * 1000);
         process.exit(0);
     }
     process.stderr.write("stand-in systemctl: unsupported " + args.join(" ") + "\n");
@@ -280,6 +413,7 @@ export class StandIns {
         fs.writeFileSync(path.join(this.stateDir, "config.json"), JSON.stringify(config));
         fs.writeFileSync(path.join(this.stateDir, "ready"), "1");
         fs.writeFileSync(path.join(this.stateDir, "journal.log"), "");
+        this.writeUnit(config);
         const js = path.join(this.binDir, "standin.js");
         fs.writeFileSync(js, STANDIN_JS
             .replace("__YAML__", JSON.stringify(require.resolve("yaml")))
@@ -292,11 +426,72 @@ export class StandIns {
         }
     }
 
-    /** Changes part of the config (e.g. the version) without wiping the state. */
+    /** The unit file: the path `systemctl cat` shows first. */
+    get unitFile(): string {
+        return path.join(this.stateDir, "units", `${this.config().service}.service`);
+    }
+
+    /** Writes (or removes, when `text` is undefined) a unit drop-in `<unit>.service.d/<name>`. */
+    unitDropIn(name: string, text: string | undefined): string {
+        const p = path.join(`${this.unitFile}.d`, name);
+        if (text === undefined) {
+            fs.rmSync(p, { force: true });
+        } else {
+            fs.mkdirSync(path.dirname(p), { recursive: true });
+            fs.writeFileSync(p, text);
+        }
+        return p;
+    }
+
+    /** When the running K3s started (epoch ms; its last restart), undefined before anything looked. */
+    started(): number | undefined {
+        const p = path.join(this.stateDir, "started");
+        return fs.existsSync(p) ? Number(fs.readFileSync(p, "utf8")) : undefined;
+    }
+
+    /** Says that the running K3s started at `ms` (epoch milliseconds). */
+    startedAt(ms: number): void {
+        fs.writeFileSync(path.join(this.stateDir, "started"), String(ms));
+    }
+
+    private config(): StandInConfig {
+        return JSON.parse(fs.readFileSync(path.join(this.stateDir, "config.json"), "utf8")) as StandInConfig;
+    }
+
+    /** The unit file as the K3s install script writes it (the parts the stand-ins read). */
+    private writeUnit(config: StandInConfig): void {
+        const exec = [`ExecStart=/usr/local/bin/${config.binary} \\`, "    server \\", ...(config.execStart ?? []).map((a) => `    '${a}' \\`)];
+        const lines = [
+            "[Unit]",
+            "Description=Lightweight Kubernetes",
+            "[Service]",
+            "Type=notify",
+            ...(config.environmentFiles ?? []).map((f) => `EnvironmentFile=${f}`),
+            ...((config.environment ?? []).length > 0 ? [`Environment=${(config.environment ?? []).join(" ")}`] : []),
+            exec.join("\n").replace(/ \\$/, ""),
+        ];
+        fs.mkdirSync(path.dirname(this.unitFile), { recursive: true });
+        fs.writeFileSync(path.join(this.stateDir, "units", `${config.service}.service`), `${lines.join("\n")}\n`);
+    }
+
+    /**
+     * Changes part of the config (e.g. the version) without wiping the state. A change of the
+     * unit's settings rewrites the unit as it was when the running K3s started (its mtime is not
+     * later than that start).
+     */
     reconfigure(change: Partial<StandInConfig>): void {
         const p = path.join(this.stateDir, "config.json");
         const current = JSON.parse(fs.readFileSync(p, "utf8")) as StandInConfig;
-        fs.writeFileSync(p, JSON.stringify({ ...current, ...change }));
+        const next = { ...current, ...change };
+        fs.writeFileSync(p, JSON.stringify(next));
+        if ("execStart" in change || "environment" in change || "environmentFiles" in change || "service" in change) {
+            this.writeUnit(next);
+            const started = path.join(this.stateDir, "started");
+            if (fs.existsSync(started)) {
+                const t = new Date(Math.min(Date.now(), Number(fs.readFileSync(started, "utf8"))) - 1000);
+                fs.utimesSync(this.unitFile, t, t);
+            }
+        }
     }
 
     state(): StandInState {
