@@ -5,7 +5,7 @@
 // unreachable server fails its server-config with the SSH cause, skips its other two, and every
 // other check still runs.
 import { K3sOidcPlan } from "../components/k3s/settings";
-import { WrapOptions, renderScript, runCommand } from "../components/k3s/script";
+import { renderScript, runCommand } from "../components/k3s/script";
 import { Check, DoctorInputs, Facts } from "./context";
 import { InspectReport, ServerContext, judgeServerArgs, judgeServerConfig, judgeServerPending, parseInspect } from "./inspect";
 import { Outcome, fail, skip } from "./report";
@@ -21,8 +21,6 @@ export interface ServerInputs {
     ssh: SshOptions;
 }
 
-/** The runbook's command for an action (INSPECT-CONTRACT: runCommand takes "inspect" beside apply and delete). */
-const commandFor = runCommand as (action: "apply" | "delete" | "inspect", options: WrapOptions) => string;
 
 /** What one inspect run gave: the report, or why there is none. */
 export type InspectOutcome = { report: InspectReport } | { failure: Outcome };
@@ -32,7 +30,7 @@ export async function inspectServer(t: SshTarget, plan: K3sOidcPlan, sudo: boole
     const where = formatTarget(t);
     let run;
     try {
-        run = await runSsh(t, commandFor("inspect", { sudo }), renderScript(plan), ssh);
+        run = await runSsh(t, runCommand("inspect", { sudo }), renderScript(plan), ssh);
     } catch (err) {
         return { failure: fail(`${where}: the ssh client could not run (${(err as Error).message}).`, "Install the OpenSSH client (ssh) on this machine, or run the doctor where it is.") };
     }

@@ -320,7 +320,7 @@ describe("HeadlampRelease (under mocks)", () => {
 
         it("renders the chart's HTTPRoute for the host and no Ingress; the Secret and the OIDC values stay as they are", async () => {
             await build(h, args({ gateway }));
-            assert.deepStrictEqual(h.countByType(), { [T.component]: 1, [T.namespace]: 1, [T.secret]: 1, [T.binding]: 1, [T.release]: 1 });
+            assert.deepStrictEqual(h.countByType(), { [T.component]: 1, [T.namespace]: 1, [T.secret]: 1, [T.trigger]: 1, [T.binding]: 1, [T.release]: 1 });
             const r = h.one(T.release, "headlamp-dev-release");
             const values = r.inputs.values as Record<string, unknown>;
             assert.deepStrictEqual(values.ingress, { enabled: false });
