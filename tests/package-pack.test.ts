@@ -391,6 +391,8 @@ describe("package: npm pack, offline install into a fresh project, consumer unde
             apiServerDropIn: String(o.apiServerDropIn).split(`::${project}::`).join("::<project>::"),
         });
         assert.deepStrictEqual(plain(template.outputs, TEMPLATE_PROJECT), plain(rootOutputs, "headlamp-sso"));
+        // The same stack outputs (the doctor reads apiServerInspect from either).
+        assert.deepStrictEqual(Object.keys(template.outputs).sort(), Object.keys(rootOutputs).sort());
         assert.strictEqual(template.outputs.headlampUrl, "https://headlamp.example.com/");
     });
 

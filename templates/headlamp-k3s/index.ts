@@ -16,3 +16,5 @@ export const clientId = outputs.clientId;
 export const kubeconfig = outputs.kubeconfig;
 /** The drop-in file written to each K3s server. */
 export const apiServerDropIn = outputs.apiServerDropIn;
+/** What `npx headlamp-sso doctor` inspects the K3s servers with: the plan they got, and where. */
+export const apiServerInspect = outputs.apiServerInspect;
