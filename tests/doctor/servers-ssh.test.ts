@@ -150,6 +150,32 @@ describe("doctor: the server checks against servers prepared by the runbook's ap
         assert.match(r["server-pending"].detail, /no file K3s reads changed since it started/);
     });
 
+    it("1b. structured mode: healthy passes (AuthenticationConfiguration ours); that file edited by hand, or another file's OIDC arg, fails server-config naming the file", async () => {
+        freshServer();
+        const a = await component({ mode: "structured" });
+        apply(a);
+        let results = await doctor(a.plan);
+        let r = byName(results);
+        assert.deepStrictEqual(statuses(r), ["pass", "pass", "pass"], show(results));
+        assert.match(r["server-config"].detail, /, so is the AuthenticationConfiguration/);
+        assert.match(r["server-args"].detail, /has exactly the stack's args: --authentication-config=/);
+        // Another file sets an OIDC arg: the runbook's conflict line, named in server-config.
+        fs.writeFileSync(configFile, `${USER_CONFIG}kube-apiserver-arg:\n  - oidc-issuer-url=https://old.example.com/\n`);
+        results = await doctor(a.plan);
+        r = byName(results);
+        assert.strictEqual(r["server-config"].status, "fail", show(results));
+        assert.ok(r["server-config"].detail.includes(`another OIDC setting: ${configFile} sets the kube-apiserver arg oidc-issuer-url`), r["server-config"].detail);
+        assert.match(r["server-config"].fix ?? "", /Remove the other OIDC setting/);
+        fs.writeFileSync(configFile, USER_CONFIG);
+        // The AuthenticationConfiguration edited by hand.
+        const authConfig = path.join(path.dirname(configFile), "oidc-dev-authentication-config.yaml");
+        fs.writeFileSync(authConfig, fs.readFileSync(authConfig, "utf8").replace("headlamp", "someone-else"));
+        results = await doctor(a.plan);
+        r = byName(results);
+        assert.strictEqual(r["server-config"].status, "fail", show(results));
+        assert.ok(r["server-config"].detail.includes(`our AuthenticationConfiguration ${authConfig} carries our owner line but not what the stack applied`), r["server-config"].detail);
+    });
+
     it("2. the drop-in removed by hand: server-config fails naming the file, the fix is pulumi up", async () => {
         freshServer();
         const a = await component();
