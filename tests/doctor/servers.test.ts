@@ -105,8 +105,12 @@ describe("doctor: the K3s server checks from inspect's key=value report", functi
         assert.match(r.fix!, /Remove the other OIDC setting/);
         const elsewhere = judgeServerConfig(report({ "config.file": "/opt/k3s/config.yaml", "config.source": "K3S_CONFIG_FILE /etc/systemd/system/k3s.service.env", "dropin.path": "/opt/k3s/config.yaml.d/oidc-dev.yaml", "dropin.state": "missing" }), ctx);
         assert.strictEqual(elsewhere.status, "fail");
-        assert.match(elsewhere.detail, /K3s reads \/opt\/k3s\/config\.yaml \(K3S_CONFIG_FILE \/etc\/systemd\/system\/k3s\.service\.env\), not the stack's configFile \/etc\/rancher\/k3s\/config\.yaml/);
-        assert.match(elsewhere.fix!, /Set the stack's configFile to \/opt\/k3s\/config\.yaml/);
+        assert.match(elsewhere.detail, /K3s reads \/opt\/k3s\/config\.yaml \(K3S_CONFIG_FILE \/etc\/systemd\/system\/k3s\.service\.env\), not the stack's configFile \/etc\/rancher\/k3s\/config\.yaml: our files belong beside it\. our drop-in \/opt\/k3s\/config\.yaml\.d\/oidc-dev\.yaml is missing/);
+        assert.match(elsewhere.fix!, /^Run pulumi up /);
+        // The runbook follows K3S_CONFIG_FILE (apply writes beside the file K3s reads): our drop-in there passes.
+        const followed = judgeServerConfig(report({ "config.file": "/opt/k3s/config.yaml", "config.source": "K3S_CONFIG_FILE /etc/systemd/system/k3s.service.env", "dropin.path": "/opt/k3s/config.yaml.d/oidc-dev.yaml" }), ctx);
+        assert.strictEqual(followed.status, "pass", followed.detail);
+        assert.match(followed.detail, /K3s reads \/opt\/k3s\/config\.yaml, K3S_CONFIG_FILE/);
     });
 
     it("server-args: exactly ours passes; other args name the missing and foreign ones and the restart; stopped and unreadable are said", () => {
@@ -116,6 +120,12 @@ describe("doctor: the K3s server checks from inspect's key=value report", functi
         assert.strictEqual(differ.status, "fail");
         assert.match(differ.detail, /missing --oidc-client-id=headlamp; not the stack's --oidc-client-id=legacy/);
         assert.match(differ.fix!, /restart K3s yourself \(systemctl restart k3s\)/);
+        // --anonymous-auth is not compared as an OIDC arg (the runbook's verify_in_force): named only when it is the difference.
+        const withAnon = judgeServerArgs(report({ "running.state": "differ", "running.args": `${other} --anonymous-auth=false` }), ctx);
+        assert.doesNotMatch(withAnon.detail, /anonymous/);
+        const anonOnly = judgeServerArgs(report({ "running.state": "differ", "running.args": `${ARGS} --anonymous-auth=false --anonymous-auth=true` }), ctx);
+        assert.strictEqual(anonOnly.status, "fail");
+        assert.match(anonOnly.detail, /has the stack's OIDC args but --anonymous-auth=true, so anonymous requests are allowed/);
         const openrc = judgeServerArgs(report({ "running.state": "differ", "running.args": "", "service.manager": "openrc" }), ctx);
         assert.match(openrc.fix!, /rc-service k3s restart/);
         assert.match(judgeServerArgs(report({ "service.state": "stopped", "running.state": "stopped", "service.started": "" }), ctx).detail, /k3s is not running/);
