@@ -21,8 +21,8 @@ import { INSECURE_WARNING } from "../program/config";
 import { renderOidcKubeconfig } from "../program/kubeconfig";
 import { ISSUER_CERT_PEM, ISSUER_KEY_PEM, PRIVATE_CA_PEM, SECOND_CA_PEM } from "./fixtures/private-ca";
 import { MockHarness, RecordedResource, allStrings, errorOf, fileWrittenBy, isSecretIn, valueOf } from "./harness";
-import { SECRET_KEYS, TEST_SECRETS } from "./program-config.test";
-import { PROD, Run, dev, dropInWrittenBy, loadProgram, runProgram } from "./program.test";
+import { SECRET_KEYS, TEST_SECRETS } from "./program-run";
+import { PROD, Run, dev, dropInWrittenBy, loadProgram, runProgram } from "./program-run";
 import { stackConfig, withoutAuthentikEnv } from "./stack-config";
 
 const T = {

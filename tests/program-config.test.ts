@@ -8,13 +8,8 @@ import * as YAML from "yaml";
 import { CONFIG_DEFAULTS, readSettings } from "../program/config";
 import { caFromKubeconfig, renderOidcKubeconfig } from "../program/kubeconfig";
 import { MockHarness, errorOf, secretOf, valueOf } from "./harness";
+import { SECRET_KEYS, TEST_SECRETS } from "./program-run";
 import { ROOT, cliConfigErrors, projectConfig, stackConfig, stackFileValues, withoutAuthentikEnv } from "./stack-config";
-
-export const TEST_SECRETS = {
-    "authentik:token": "test-authentik-token",
-    sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\ntest-key-material\n-----END OPENSSH PRIVATE KEY-----\n",
-};
-export const SECRET_KEYS = ["authentik:token", "headlamp-sso:sshPrivateKey", "headlamp-sso:sshPrivateKeyPassword", "headlamp-sso:kubeconfig", "headlamp-sso:clientSecret"];
 
 async function settingsFor(config: Record<string, string>, stack = "dev") {
     await MockHarness.install({ config, secretKeys: SECRET_KEYS, stack });

@@ -9,7 +9,7 @@ import { validateK3sArgs } from "../components/k3s/settings";
 import { Problems, checkHttpsBaseUrl, checkHttpsUrl } from "../components/validation";
 import { hostKeyFor, parseHostKeys, parseServer, readSettings } from "../program/config";
 import { MockHarness, errorOf } from "./harness";
-import { SECRET_KEYS, TEST_SECRETS } from "./program-config.test";
+import { SECRET_KEYS, TEST_SECRETS } from "./program-run";
 import { SshServer } from "./ssh/sshd";
 import { stackConfig, withoutAuthentikEnv } from "./stack-config";
 
