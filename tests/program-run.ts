@@ -3,7 +3,7 @@
 // program-ssh-targets.test.ts, private-ca.test.ts). A helper module, not a test file: a test file
 // that imports another registers that file's tests again in its own mocha worker.
 import * as assert from "assert";
-import * as pulumi from "@pulumi/pulumi";
+import { HeadlampSsoOutputs } from "../program/deploy";
 import { MockHarness, captureWarnings, fileWrittenBy, valueOf } from "./harness";
 import { stackConfig } from "./stack-config";
 
@@ -13,15 +13,8 @@ export const TEST_SECRETS = {
 };
 export const SECRET_KEYS = ["authentik:token", "headlamp-sso:sshPrivateKey", "headlamp-sso:sshPrivateKeyPassword", "headlamp-sso:kubeconfig", "headlamp-sso:clientSecret"];
 
-/** The stack outputs index.ts exports. */
-export interface Program {
-    headlampUrl: pulumi.Output<string>;
-    issuerUrl: pulumi.Output<string>;
-    clientId: pulumi.Output<string>;
-    kubeconfig: pulumi.Output<string> | undefined;
-    apiServerDropIn: pulumi.Output<string>;
-    apiServerInspect: pulumi.Output<unknown>;
-}
+/** The stack outputs index.ts exports: those deployHeadlampSso returns. */
+export type Program = HeadlampSsoOutputs;
 
 export interface Run {
     h: MockHarness;
