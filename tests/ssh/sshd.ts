@@ -157,7 +157,14 @@ export class SshServer {
             "UsePAM no",
             "PermitRootLogin prohibit-password",
             `AllowUsers root${sudoUser ? ` ${sudoUser}` : ""}`,
-            `SetEnv PATH=${binDir}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+            // SHLVL=1: bash sources ~/.bashrc for a command sent by sshd only at shell level 1 (bash's
+            // shell.c, SSH_SOURCE_BASHRC, which Debian's bash has), and root's ~/.bashrc on these
+            // machines runs `pyenv init` (about 160 ms of CPU per session): the tests run our scripts,
+            // not the machine's login files.
+            `SetEnv PATH=${binDir}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin SHLVL=1`,
+            // One key exchange that costs little CPU (the default sntrup761x25519 hybrid costs about
+            // 100 ms on each side per connection, and every script run is a new connection).
+            "KexAlgorithms curve25519-sha256",
             "LogLevel ERROR",
             "",
         ].join("\n");
