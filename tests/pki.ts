@@ -1,8 +1,13 @@
 // Throwaway certificates for tests that run real TLS servers on 127.0.0.1 (the fake Authentik
 // issuer, the kube-apiserver tier): a CA and certificates it signs, made with the machine's
 // openssl (Node's crypto parses X.509 but cannot issue it). Everything is written into a directory
-// the caller owns and removes.
+// the caller owns and removes. The RSA keys are made once per process and name (keyFor): key
+// generation is most of a certificate's cost (openssl takes 0.1-1 s for an RSA 2048 key), and the
+// tests make the same certificates again and again, one set per fake server. Certificates stay new
+// each time (own serial, own directory); a test that needs two CAs that do not trust each other gives
+// them two names.
 import { spawnSync } from "child_process";
+import { generateKeyPairSync } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 
@@ -39,17 +44,30 @@ function read(certFile: string, keyFile: string): KeyPair {
     return { certFile, keyFile, certPem: fs.readFileSync(certFile, "utf8"), keyPem: fs.readFileSync(keyFile, "utf8") };
 }
 
+const keys = new Map<string, string>();
+
+/** The RSA 2048 private key (PKCS#8 PEM) for `name`, made on the first call in this process. */
+export function keyFor(name: string): string {
+    let pem = keys.get(name);
+    if (pem === undefined) {
+        pem = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+        keys.set(name, pem);
+    }
+    return pem;
+}
+
 /** Makes a self-signed CA `<dir>/<name>-ca.{crt,key}` (RSA 2048, valid one day). */
 export function makeCa(dir: string, name: string): KeyPair {
     fs.mkdirSync(dir, { recursive: true });
     const cert = path.join(dir, `${name}-ca.crt`);
     const key = path.join(dir, `${name}-ca.key`);
+    fs.writeFileSync(key, keyFor(`ca:${name}`), { mode: 0o600 });
     openssl([
-        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        "req", "-x509", "-key", key, "-days", "1",
         "-subj", `/CN=${name} test CA`,
         "-addext", "basicConstraints=critical,CA:TRUE",
         "-addext", "keyUsage=critical,keyCertSign,cRLSign",
-        "-keyout", key, "-out", cert,
+        "-out", cert,
     ], dir);
     return read(cert, key);
 }
@@ -62,7 +80,8 @@ export function issueCert(ca: KeyPair, dir: string, name: string, opts: LeafOpti
     const csr = path.join(dir, `${name}.csr`);
     const ext = path.join(dir, `${name}.ext`);
     const subject = `/CN=${opts.commonName}${(opts.organizations ?? []).map((o) => `/O=${o}`).join("")}`;
-    openssl(["req", "-new", "-newkey", "rsa:2048", "-nodes", "-subj", subject, "-keyout", key, "-out", csr], dir);
+    fs.writeFileSync(key, keyFor(`leaf:${name}`), { mode: 0o600 });
+    openssl(["req", "-new", "-key", key, "-subj", subject, "-out", csr], dir);
     const sans = [...(opts.ips ?? []).map((ip) => `IP:${ip}`), ...(opts.dnsNames ?? []).map((d) => `DNS:${d}`)];
     const lines = [
         "basicConstraints=critical,CA:FALSE",

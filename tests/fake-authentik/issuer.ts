@@ -205,6 +205,23 @@ export function evaluateMapping(expression: string, user: FakeUser): Record<stri
 }
 
 /** A running fake Authentik application. Create with `await FakeAuthentik.start()`, end with `stop()`. */
+interface SigningKeys { published: jose.GenerateKeyPairResult; unpublished: jose.GenerateKeyPairResult }
+
+/** Key pairs of issuers that stopped, for the next one to take (RSA key generation is most of a start). */
+const freeKeys: SigningKeys[] = [];
+
+/**
+ * The issuer's signing key and a key it does not publish: a stopped issuer's, else new ones. Two
+ * issuers running at once never share keys (a token one of them signed must not verify with the
+ * other's JWKS); one after the other they may.
+ */
+async function signingKeys(): Promise<SigningKeys> {
+    return freeKeys.pop() ?? {
+        published: await jose.generateKeyPair("RS256", { extractable: true }),
+        unpublished: await jose.generateKeyPair("RS256", { extractable: true }),
+    };
+}
+
 export class FakeAuthentik {
     /** `https://127.0.0.1:<port>/application/o/<slug>/`, with the trailing slash Authentik gives it. */
     readonly issuerUrl: string;
@@ -230,6 +247,8 @@ export class FakeAuthentik {
         caPem: string,
         caFile: string,
         port: number,
+        /** Given back to the pool at stop(). */
+        private readonly signing: SigningKeys,
     ) {
         this.slug = opts.slug;
         this.clientId = opts.clientId;
@@ -257,12 +276,13 @@ export class FakeAuthentik {
         validitySeconds(opts.accessTokenValidity);
         const ownsDir = options.dir === undefined;
         const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), "fake-authentik-"));
+        let signing: SigningKeys | undefined;
         try {
             const ca = makeCa(dir, "fake-authentik");
             const tls = issueCert(ca, dir, "fake-authentik-tls", { commonName: "127.0.0.1", ips: ["127.0.0.1"], dnsNames: ["localhost"] });
             const kid = (k: string) => createHash("md5").update(k).digest("hex");
-            const published = await jose.generateKeyPair("RS256", { extractable: true });
-            const unpublished = await jose.generateKeyPair("RS256", { extractable: true });
+            signing = await signingKeys();
+            const { published, unpublished } = signing;
             const jwk = await jose.exportJWK(published.publicKey);
             jwk.kid = kid(await jose.exportPKCS8(published.privateKey));
             jwk.alg = "RS256";
@@ -274,9 +294,12 @@ export class FakeAuthentik {
                 server.once("error", reject);
                 server.listen(0, "127.0.0.1", () => resolve((server.address() as net.AddressInfo).port));
             });
-            ref.idp = new FakeAuthentik(server, opts, keys, dir, ownsDir, ca.certPem, ca.certFile, port);
+            ref.idp = new FakeAuthentik(server, opts, keys, dir, ownsDir, ca.certPem, ca.certFile, port, signing);
             return ref.idp;
         } catch (e) {
+            if (signing) {
+                freeKeys.push(signing);
+            }
             if (ownsDir) {
                 fs.rmSync(dir, { recursive: true, force: true });
             }
@@ -388,6 +411,9 @@ export class FakeAuthentik {
             this.server.close(() => resolve());
             this.server.closeAllConnections();
         });
+        if (!freeKeys.includes(this.signing)) {
+            freeKeys.push(this.signing);
+        }
         if (this.ownsDir) {
             fs.rmSync(this.dir, { recursive: true, force: true });
         }
