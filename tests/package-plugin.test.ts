@@ -121,12 +121,15 @@ const SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRI
  * engine. Returns the component's URN, what the engine saw and which @pulumi/pulumi copies the host
  * had loaded by then.
  */
-async function constructThroughHost(pluginDir: string): Promise<{ urn: string; engine: FakeEngine; pulumis: string[] }> {
+async function constructThroughHost(pluginDir: string): Promise<{ urn: string; engine: FakeEngine; pulumis: string[]; schema: unknown }> {
     const engine = await startFakeEngine();
     const host = await startPluginHost(pluginDir, engine.address);
     const { grpc, provrpc, provpb, structpb } = pluginProtos(pluginDir);
     const client = new provrpc.ResourceProviderClient(`127.0.0.1:${host.port}`, grpc.credentials.createInsecure());
     try {
+        // The engine asks a new plugin for its schema before it constructs (one host for both: each
+        // start type-checks the components, about 10 s of CPU).
+        const schema = await getSchemaOverGrpc(pluginDir, host.port);
         const req = new provpb.ConstructRequest();
         req.setProject("consumer");
         req.setStack("dev");
@@ -142,7 +145,7 @@ async function constructThroughHost(pluginDir: string): Promise<{ urn: string; e
         }));
         const urn = await new Promise<string>((resolve, reject) =>
             client.construct(req, (err: Error | null, resp: { getUrn(): string }) => (err ? reject(err) : resolve(resp.getUrn()))));
-        return { urn, engine, pulumis: await host.loadedPulumis() };
+        return { urn, engine, pulumis: await host.loadedPulumis(), schema };
     } catch (e) {
         throw new Error(`Construct failed: ${(e as Error).message}\nengine log:\n${engine.logs.join("\n")}\n${host.output()}`);
     } finally {
@@ -182,18 +185,6 @@ async function getSchemaOverGrpc(pluginDir: string, port: number): Promise<unkno
         return JSON.parse(schema);
     } finally {
         client.close();
-    }
-}
-
-/** The schema the plugin host serves for `pluginDir`; the host is stopped afterwards. */
-async function servedSchema(pluginDir: string): Promise<unknown> {
-    const host = await startPluginHost(pluginDir);
-    try {
-        return await getSchemaOverGrpc(pluginDir, host.port);
-    } catch (e) {
-        throw new Error(`GetSchema failed: ${(e as Error).message}\n${host.output()}`);
-    } finally {
-        host.child.kill();
     }
 }
 
@@ -277,14 +268,11 @@ describe("package: the component package folder for the Pulumi CLI (provider/)",
             "provider/package-lock.json is out of step with package-lock.json: run `npx ts-node tests/npm.ts`");
     });
 
-    it("as a local path (a checkout after npm ci), the plugin host serves the analyzer's schema", async function () {
-        assert.deepStrictEqual(await servedSchema(PROVIDER_DIR), expectedSchema());
-    });
-
     describe("as a local path, installed as the Pulumi CLI does it: `npm ci` ran at the root, then the CLI's `npm install` in provider/", function () {
         let tmp: string;
         let copy: string;
         let installed: string;
+        let hosted: ReturnType<typeof constructThroughHost> | undefined;
 
         before(function () {
             tmp = fs.mkdtempSync(path.join(os.tmpdir(), "headlamp-sso-checkout-"));
@@ -317,8 +305,14 @@ describe("package: the component package folder for the Pulumi CLI (provider/)",
             assert.ok(fs.existsSync(path.join(copy, "node_modules", "mocha", "package.json")), "the root's dev dependencies are untouched");
         });
 
+        it("the plugin host serves the analyzer's schema", async function () {
+            hosted ??= constructThroughHost(path.join(copy, "provider"));
+            assert.deepStrictEqual((await hosted).schema, expectedSchema());
+        });
+
         it("a component constructed through the plugin host registers (one @pulumi/pulumi, the root's)", async function () {
-            const result = await constructThroughHost(path.join(copy, "provider"));
+            hosted ??= constructThroughHost(path.join(copy, "provider"));
+            const result = await hosted;
             assertConstructed(result, path.join(copy, "provider"));
             assert.strictEqual(fs.realpathSync(result.pulumis[0]), fs.realpathSync(path.join(copy, "node_modules", "@pulumi", "pulumi")));
         });
@@ -327,6 +321,7 @@ describe("package: the component package folder for the Pulumi CLI (provider/)",
     describe("installed as the Pulumi CLI installs a git source: a fresh copy, npm install in provider/ only", function () {
         let tmp: string;
         let copy: string;
+        let hosted: ReturnType<typeof constructThroughHost> | undefined;
 
         before(function () {
             tmp = fs.mkdtempSync(path.join(os.tmpdir(), "headlamp-sso-plugin-"));
@@ -353,11 +348,13 @@ describe("package: the component package folder for the Pulumi CLI (provider/)",
         });
 
         it("the plugin host serves the same schema as the analyzer builds from the repository", async function () {
-            assert.deepStrictEqual(await servedSchema(path.join(copy, "provider")), expectedSchema());
+            hosted ??= constructThroughHost(path.join(copy, "provider"));
+            assert.deepStrictEqual((await hosted).schema, expectedSchema());
         });
 
         it("a component constructed through the plugin host registers (one @pulumi/pulumi, provider/'s)", async function () {
-            const result = await constructThroughHost(path.join(copy, "provider"));
+            hosted ??= constructThroughHost(path.join(copy, "provider"));
+            const result = await hosted;
             assertConstructed(result, path.join(copy, "provider"));
             assert.strictEqual(fs.realpathSync(result.pulumis[0]), fs.realpathSync(path.join(copy, "provider", "node_modules", "@pulumi", "pulumi")));
         });
