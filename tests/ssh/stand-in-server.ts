@@ -1,4 +1,4 @@
-// Runs the stand-ins' short calls (systemctl, journalctl, `k3s --version`, `k3s kubectl ...`) inside
+// Runs the stand-ins' short calls (systemctl cat/show, journalctl, `k3s --version`, `k3s kubectl`) inside
 // the test process instead of a new node process per call: a node start costs about 50 ms of CPU
 // (100 ms with the YAML module), and one script run makes a dozen such calls. The executable the
 // remote script finds on PATH stays a real process with the real process's interface (argv, stdout,
@@ -6,7 +6,7 @@
 // argv and $PPID over TCP to 127.0.0.1 and prints what comes back. The call itself runs the very
 // same stand-in JavaScript file, in a worker thread, with a `process` object that gives that argv
 // and parent and collects stdout, stderr and the exit code. Calls run one per thread (a pool that
-// grows), so a call that waits (a slow restart, a hung client) never holds another one up.
+// grows), so one call never holds another up.
 //
 // The server lives in its own thread because the tests run ssh with spawnSync, which blocks the test
 // process's event loop for the whole script run. It is unref'd: it never keeps a process alive.
@@ -79,7 +79,7 @@ parentPort.on("message", (m) => {
         pid: process.pid,
         stdout: { write: (s) => { out += s; return true; } },
         stderr: { write: (s) => { err += s; return true; } },
-        // Signal dispositions belong to the client process (it ignores TERM where the stand-in does).
+        // The short calls set no signal handlers; an "exit" handler runs when the call ends.
         on(event, fn) { if (event === "exit") exitHandlers.push(fn); return proc; },
         exit(code) { throw new Exit(code === undefined ? 0 : code); },
     };
@@ -125,10 +125,9 @@ export function standInServerPort(): number | undefined {
 }
 
 /**
- * The executable for `tool`: the bash client of the call server for the short calls, else (a `k3s
- * server`, a call as another user than root, no server) the stand-in as its own node process. A
- * `systemctl restart` client ignores TERM, INT and HUP, as the node stand-in does (the restart is a
- * systemd job that a signal to the client does not stop); `timeout -k` still ends it with KILL.
+ * The executable for `tool`: the bash client of the call server for the short calls (they only read
+ * the state and print), else (`systemctl restart`, a `k3s server`, a call as another user than root,
+ * no server) the stand-in as its own node process.
  */
 export function clientScript(tool: string, js: string, nodePath: string, serverPort: number | undefined): string {
     const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -136,14 +135,17 @@ export function clientScript(tool: string, js: string, nodePath: string, serverP
     if (serverPort === undefined) {
         return `#!/bin/sh\n${fallback}\n`;
     }
-    const short = tool === "systemctl" || tool === "journalctl"
-        ? "1"
-        : `$( [ "$1" = --version ] || [ "$1" = -v ] || [ "$1" = kubectl ] && echo 1 )`;
+    // `systemctl restart` stays a process of its own: it is the job a kill -9 (a reboot) must stop
+    // midway, and the client that ignores TERM; a call server's thread would finish it regardless.
+    const short = tool === "systemctl"
+        ? `$( [ "$1" != restart ] && echo 1 )`
+        : tool === "journalctl"
+            ? "1"
+            : `$( [ "$1" = --version ] || [ "$1" = -v ] || [ "$1" = kubectl ] && echo 1 )`;
     return [
         "#!/bin/bash",
         `# A stand-in ${tool}: short calls go to the test process's call server (tests/ssh/stand-in-server.ts).`,
         `if [ "${short}" = 1 ] && [ "$EUID" = 0 ] && { exec 3<>/dev/tcp/127.0.0.1/${serverPort}; } 2>/dev/null; then`,
-        `    if [ "$1" = restart ]; then trap '' TERM INT HUP; fi`,
         `    printf '%s\\0' ${q(js)} ${tool} "$PPID" "$#" "$@" >&3`,
         "    IFS= read -r -d '' code <&3 || exit 1",
         "    IFS= read -r -d '' out <&3",
