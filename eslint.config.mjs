@@ -9,7 +9,9 @@ export default tseslint.config(
     ...tseslint.configs.recommendedTypeChecked,
     {
         languageOptions: {
-            parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+            // One program, the root tsconfig.json (it includes provider/, examples/ and templates/ too): the
+            // project service would build one per tsconfig.json it finds, three times the type work.
+            parserOptions: { project: ["./tsconfig.json"], tsconfigRootDir: import.meta.dirname },
         },
         plugins: { "@pulumi": pulumi },
         rules: {

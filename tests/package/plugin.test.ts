@@ -13,9 +13,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { getPulumiComponents } from "@pulumi/pulumi/provider/experimental/provider";
-import { FakeEngine, startFakeEngine } from "./fake-engine";
-import { childEnv, LockFile, Manifest, npmRegistry, providerLock, readJson, ROOT, run } from "./npm";
-import { COMPONENTS, PROVIDER_DIR, schemaOf } from "./schema";
+import { FakeEngine, startFakeEngine } from "../fake-engine";
+import { childEnv, LockFile, Manifest, npmRegistry, providerLock, readJson, ROOT, run } from "../npm";
+import { COMPONENTS, PROVIDER_DIR, schemaOf } from "../schema";
 
 const PROJECT_FILES = ["Pulumi.yaml", "Pulumi.yml", "Pulumi.json"];
 const PLUGIN_FILES = ["PulumiPlugin.yaml", "PulumiPlugin.yml", "PulumiPlugin.json"];

@@ -11,13 +11,13 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { addLockedClosure, childEnv, LockEntry, Manifest, npmRegistry, ROOT, run } from "./npm";
-import { FakeAuthentik } from "./fake-authentik/issuer";
-import { packedTarball } from "./pack";
-import { MockHarness, captureWarnings, valueOf } from "./harness";
-import { stackConfig } from "./stack-config";
-import { TEMPLATE_DIR, TEMPLATE_PROJECT, templateStackConfig } from "./template-config";
-import { FakeAuthentikApi, FakeHeadlamp, TestPki } from "./doctor/fakes";
+import { addLockedClosure, childEnv, LockEntry, Manifest, npmRegistry, ROOT, run } from "../npm";
+import { FakeAuthentik } from "../fake-authentik/issuer";
+import { packedTarball } from "../pack";
+import { MockHarness, captureWarnings, valueOf } from "../harness";
+import { stackConfig } from "../stack-config";
+import { TEMPLATE_DIR, TEMPLATE_PROJECT, templateStackConfig } from "../template-config";
+import { FakeAuthentikApi, FakeHeadlamp, TestPki } from "../doctor/fakes";
 
 const TSC = path.join(ROOT, "node_modules", "typescript", "bin", "tsc");
 
