@@ -1,5 +1,5 @@
 // The pulumi new template's prompts and the stack config `pulumi new` writes from the answers,
-// shared by tests/template.test.ts and tests/package-pack.test.ts (a test file must not import
+// shared by tests/template.test.ts and tests/package/pack.test.ts (a test file must not import
 // another test file: its describe blocks would run twice).
 import * as assert from "assert";
 import * as fs from "fs";

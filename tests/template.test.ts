@@ -2,7 +2,7 @@
 // @pulumi/pulumi's automation types describe it, it prompts for exactly what a first deployment
 // needs (secrets as secrets), each prompted key is one the program reads in the new project's
 // namespace, and the answers with the prompts' defaults make a config the program accepts. The
-// compiled template against the packed package is run in tests/package-pack.test.ts.
+// compiled template against the packed package is run in tests/package/pack.test.ts.
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
