@@ -88,10 +88,13 @@ parentPort.on("message", (m) => {
         const text = fs.readFileSync(m.js, "utf8");
         let fn = compiled.get(text);
         if (!fn) {
-            fn = new Function("require", "process", "__filename", text);
+            fn = new Function("require", "process", "__filename", "module", "exports", text);
             compiled.set(text, fn);
         }
-        fn(require, proc, m.js);
+        // Run as the main module (require.main === module), as \`node standin.js\` runs it.
+        const mod = { exports: {}, filename: m.js };
+        const req = Object.assign((id) => require(id), { main: mod, resolve: require.resolve, cache: require.cache });
+        fn(req, proc, m.js, mod, mod.exports);
     } catch (e) {
         if (e instanceof Exit) {
             code = e.code;
