@@ -14,7 +14,7 @@
 // Everything is named by the test: the service name (unique per run, e.g. with process.pid), the
 // log, pid and env files under the test's temp directory. remove() stops the service, zaps its
 // OpenRC state and deletes the init script.
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { StandIns } from "./stand-ins";
@@ -207,7 +207,8 @@ export class OpenRcK3s {
     /** Waits until a server started after `startsBefore` starts is ready. */
     async waitReady(ms: number, startsBefore = 0): Promise<void> {
         const until = Date.now() + ms;
-        while (this.starts() <= startsBefore || !this.standIns.state().ready) {
+        const ready = () => fs.readFileSync(path.join(this.standIns.stateDir, "ready"), "utf8") === "1";
+        while (this.starts() <= startsBefore || !ready()) {
             if (Date.now() > until) {
                 throw new Error(`${this.service} not ready within ${ms} ms; log:\n${this.log()}`);
             }
@@ -231,17 +232,22 @@ export class OpenRcK3s {
         return fs.existsSync(this.logFile) ? fs.readFileSync(this.logFile, "utf8") : "";
     }
 
-    /** Stops the service, zaps its OpenRC state and removes the init script (the files under root go with the test's temp directory). */
-    remove(): void {
-        if (fs.existsSync(this.initScript)) {
-            this.rc("stop");
-            this.rc("zap");
-            fs.rmSync(this.initScript, { force: true });
-        }
-        for (const d of ["options", "daemons", "started", "failed", "starting", "stopping", "inactive", "wasinactive", "scheduled", "exclusive"]) {
-            fs.rmSync(path.join(OPENRC_DIR, d, this.service), { recursive: true, force: true });
-        }
-        fs.rmSync(this.pidFile, { force: true });
-        fs.rmSync(this.logFile, { force: true });
+    /**
+     * Stops the service, zaps its OpenRC state and removes the init script (the files under root
+     * go with the test's temp directory). supervise-daemon takes a second or two to stop, so it
+     * runs in the background: await the promise before removing the directories it writes to.
+     */
+    remove(): Promise<void> {
+        const service = this.service;
+        const script = this.initScript;
+        return new Promise((resolve) => {
+            const child = spawn("sh", ["-c", 'if [ -f "$1" ]; then rc-service "$2" stop; rc-service "$2" zap; fi; rm -f "$1"', "sh", script, service], { stdio: "ignore" });
+            child.on("exit", () => {
+                for (const d of ["options", "daemons", "started", "failed", "starting", "stopping", "inactive", "wasinactive", "scheduled", "exclusive"]) {
+                    fs.rmSync(path.join(OPENRC_DIR, d, service), { recursive: true, force: true });
+                }
+                resolve();
+            });
+        });
     }
 }
