@@ -34,7 +34,7 @@ describe("K3sOidcApiServer on OpenRC (a real openrc-run and supervise-daemon, ov
         const cmds = await t.commandsFor();
         const r = t.ok(t.run(cmds));
         assert.match(r.stdout, /installed .*oidc-dev\.yaml/);
-        assert.match(r.stdout, /restarting hsso-k3s-\d+-\d+, waiting up to 4s/);
+        assert.match(r.stdout, /restarting hsso-k3s-\d+-\d+, waiting up to 10s/);
         assert.match(r.stdout, /applied: k3s on this server trusts https:\/\/auth\.example\.com\/application\/o\/headlamp\/ for client headlamp\n/);
         assert.strictEqual(server.starts(), 2, "rc-service start, then our rc-service restart");
         assert.strictEqual(fs.readFileSync(t.dropIn, "utf8"), cmds.dropIn);

@@ -588,11 +588,21 @@ start_files() {
 pending_edits() {
     # One stat call for all of them (the preflight must stay cheap: it runs before every
     # restart); the owner line is read only of the files that changed.
-    start_files | sort -u | while IFS= read -r f; do if [ -f "$f" ]; then printf "%s\n" "$f"; fi; done |
-        tr "\n" "\0" | xargs -0 -r stat -c "%Y %n" 2>/dev/null | awk -v since="$1" '$1 > since' |
-        while IFS= read -r line; do
-            same_stack "$(owner_of "${line#* }")" || printf "%s\n" "$line"
-        done
+    since=$1
+    set --
+    old_ifs=$IFS
+    IFS="
+"
+    # Listed before globbing is switched off (ls_dropins globs the .d directory).
+    list=$(start_files | sort -u)
+    set -f
+    for f in $list; do if [ -f "$f" ]; then set -- "$@" "$f"; fi; done
+    set +f
+    IFS=$old_ifs
+    [ $# -gt 0 ] || return 0
+    stat -c "%Y %n" "$@" 2>/dev/null | awk -v since="$since" '$1 > since' | while IFS= read -r line; do
+        same_stack "$(owner_of "${line#* }")" || printf "%s\n" "$line"
+    done
 }
 
 utc() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ 2>/dev/null || printf "@%s\n" "$1"; }

@@ -103,7 +103,8 @@ export function openRcSuite(): OpenRcSuite {
             clientId: "headlamp",
             configFile,
             serviceName: k3s?.service,
-            readyTimeoutSeconds: 4,
+            // Generous: a real rc-service restart takes 1.5 s, longer on a loaded machine.
+            readyTimeoutSeconds: 10,
             readyPollSeconds: 1,
             ...args,
         });
