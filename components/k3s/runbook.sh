@@ -182,7 +182,7 @@ running_args() {
         # OpenRC: supervise-daemon appends K3s's output to the init script's output_log (K3s's
         # own log: or --log file when set); only what was written since log_offset (where the
         # file ended before our restart) counts, so an older start's line never passes.
-        text=$(log_since "$(k3s_log_file)" "$log_offset" | grep "Running kube-apiserver " | tail -n 1 || true)
+        text=$(log_since "$(k3s_log_file)" "$log_offset" | grep "Running kube-apiserver " | since_lines "$1" | tail -n 1 || true)
     else
         text=$(bounded "$quick" journalctl -u "$service" --since "@$1" --no-pager -o cat 2>/dev/null | grep "Running kube-apiserver " | tail -n 1 || true)
         if [ -z "$text" ]; then
@@ -417,6 +417,22 @@ openrc_log_file() {
 k3s_own_log() { (sed -n "s/^log:[[:space:]]*//p" "$config_file" $(ls_dropins) 2>/dev/null; if [ -n "$unit" ]; then sed -n "s/.*--log[= ]\([^ ]*\).*/\1/p" "$unit"; fi) | tr -d "\"'" | tail -n 1; }
 # Where K3s's "Running kube-apiserver" line goes on OpenRC.
 k3s_log_file() { l=$(k3s_own_log); if [ -n "$l" ]; then printf "%s\n" "$l"; else openrc_log_file; fi; }
+# since_lines <unix seconds>: inspect has no restart of its own to take an offset from, so it
+# keeps the lines whose logrus time="<RFC 3339>" is not before the service's start (every other
+# action passes them all through: the offset already chose them).
+since_lines() {
+    if [ "$action" != inspect ] || [ -z "$1" ]; then cat; return 0; fi
+    awk -v since="$1" '
+        function days(y, m, d) { if (m <= 2) { y--; m += 12 } return 365 * y + int(y / 4) - int(y / 100) + int(y / 400) + int((153 * (m - 3) + 2) / 5) + d - 1 - 719468 }
+        {
+            if (!match($0, /time="[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9][^"]*"/)) next
+            t = substr($0, RSTART + 6, RLENGTH - 7)
+            s = days(substr(t, 1, 4) + 0, substr(t, 6, 2) + 0, substr(t, 9, 2) + 0) * 86400 + substr(t, 12, 2) * 3600 + substr(t, 15, 2) * 60 + substr(t, 18, 2)
+            z = substr(t, 20); sub(/^\.[0-9]*/, "", z)
+            if (z ~ /^[+-][0-9][0-9]:[0-9][0-9]$/) { o = substr(z, 2, 2) * 3600 + substr(z, 5, 2) * 60; if (substr(z, 1, 1) == "+") s -= o; else s += o }
+            if (s >= since) print
+        }'
+}
 # log_since <file> <offset>: what was written to <file> after its first <offset> bytes (the whole
 # file when it is shorter now: logrotate's copytruncate emptied it).
 log_since() {
