@@ -333,7 +333,7 @@ export function validateK3sArgs(name: string, args: K3sArgsToCheck | undefined):
         problems.add("configFile", `${show(args.configFile)} must not contain "." or ".." path parts; give the real path.`);
     }
     if (args.serviceName !== undefined && !SERVICE_NAME_PATTERN.test(args.serviceName)) {
-        problems.add("serviceName", `${show(args.serviceName)} is not a service name; e.g. "k3s" or "rke2-server" (a systemd unit without ".service", or an OpenRC /etc/init.d/<name> script).`);
+        problems.add("serviceName", `${show(args.serviceName)} is not a systemd unit name (without ".service") or an OpenRC /etc/init.d/<name>; e.g. "k3s" or "rke2-server".`);
     }
     if (args.sudo !== undefined && typeof args.sudo !== "boolean") {
         problems.add("sudo", `${show(args.sudo)} must be true or false.`);
