@@ -16,13 +16,14 @@ describe("K3sOidcApiServer on OpenRC: rollbacks (a real openrc-run and supervise
         const server = await t.freshServer();
         t.ok(t.run(await t.commandsFor()));
         const before = fs.readFileSync(t.dropIn);
-        const r = t.failed(t.run(await t.commandsFor({ clientId: "fail-readiness", readyTimeoutSeconds: 3 }), "update"));
-        assert.match(r.stderr, /new OIDC settings rolled back: the API server did not become ready within 3s\. The previous files were restored byte for byte and hsso-k3s-\d+-\d+ is ready again\./);
+        const r = t.failed(t.run(await t.commandsFor({ clientId: "fail-readiness", readyTimeoutSeconds: 4 }), "update"));
+        assert.match(r.stderr, /new OIDC settings rolled back: the API server did not become ready within 4s\. The previous files were restored byte for byte and hsso-k3s-\d+-\d+ is ready again\./);
         assert.match(r.stderr, new RegExp(`Last API server lines of ${server.logFile.replace(/[.]/g, "\\.")}:\\n[\\s\\S]*level=fatal msg="invalid argument: fail-readiness \\(test switch\\)"`));
         assert.ok(fs.readFileSync(t.dropIn).equals(before), "the previous drop-in, byte for byte");
         assert.ok(t.standIns.state().ready, "ready again");
         assert.ok(t.standIns.state().apiserverArgs?.includes("oidc-client-id=headlamp"), "running the previous args");
-        assert.ok(server.starts() >= 4, "the crash-looping starts (respawns), then the rollback's");
+        assert.strictEqual(server.restarts(), 3, "apply, the bad change, the rollback");
+        assert.ok(server.starts() >= 5, "supervise-daemon respawned the crash-looping K3s");
     });
 
     it("log-file read-back: a 'Running kube-apiserver' line from before our restart does not count", async () => {

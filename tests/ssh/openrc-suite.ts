@@ -10,7 +10,7 @@ import { K3sOidcApiServer, K3sOidcApiServerArgs } from "../../components";
 import { MockHarness, valueOf } from "../harness";
 import { SshResult, SshServer } from "./sshd";
 import { StandIns } from "./stand-ins";
-import { OpenRcK3s, OpenRcK3sOptions, openRcAvailable, prepareOpenRc, removeStaleServices } from "./openrc";
+import { OpenRcK3s, OpenRcK3sOptions, endServers, openRcAvailable, prepareOpenRc, removeStaleServices } from "./openrc";
 
 export const ISSUER = "https://auth.example.com/application/o/headlamp/";
 export const USER_CONFIG = "# the user's own K3s config\nkube-apiserver-arg:\n  - audit-log-maxage=30\n";
@@ -73,6 +73,9 @@ export function openRcSuite(): OpenRcSuite {
     });
     after(async () => {
         await Promise.all(removals);
+        if (ssh) {
+            endServers(path.join(ssh.binDir, "openrc-k3s-server.js"));
+        }
         await ssh?.stop();
     });
 

@@ -41,11 +41,73 @@ export function prepareOpenRc(): void {
 }
 
 /**
- * Removes what an earlier test run that was killed left behind: init scripts named
- * hsso-k3s-<pid>-<n> whose test process <pid> is gone (stopped and zapped first).
+ * The supervise-daemon processes of `service` (argv[1] is the service name: `supervise-daemon
+ * <service> --start ...`) and the children they supervise, by PID.
+ */
+export function supervisorsOf(service: string): { supervisors: number[]; children: number[] } {
+    const supervisors: number[] = [];
+    const parents = new Map<number, number>();
+    for (const entry of fs.readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
+        try {
+            const argv = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
+            if (path.basename(argv[0]) === "supervise-daemon" && argv[1] === service) {
+                supervisors.push(Number(entry));
+            }
+            const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+            parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+        } catch {
+            // Gone meanwhile.
+        }
+    }
+    const children = [...parents].filter(([, ppid]) => supervisors.includes(ppid)).map(([pid]) => pid);
+    return { supervisors, children };
+}
+
+/** Ends the stand-in K3s servers started from `serverJs` that are still running (e.g. a child a supervisor left behind), by PID. */
+export function endServers(serverJs: string): void {
+    for (const entry of fs.readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
+        try {
+            if (fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0")[1] === serverJs) {
+                process.kill(Number(entry), "SIGTERM");
+            }
+        } catch {
+            // Gone meanwhile.
+        }
+    }
+}
+
+/** Ends the supervisors of `service` and their children that `rc-service stop` left (TERM, by PID). */
+function endSupervisors(service: string): void {
+    const { supervisors, children } = supervisorsOf(service);
+    for (const pid of [...supervisors, ...children]) {
+        try {
+            process.kill(pid, "SIGTERM");
+        } catch {
+            // Already gone.
+        }
+    }
+    fs.rmSync(path.join(OPENRC_DIR, `supervise-${service}.ctl`), { force: true });
+}
+
+/**
+ * Removes what an earlier test run that was killed left behind: the services named
+ * hsso-k3s-<pid>-<n> (init scripts, supervisors) whose test process <pid> is gone (stopped and
+ * zapped first).
  */
 export function removeStaleServices(): void {
-    for (const name of fs.readdirSync("/etc/init.d").filter((n) => /^hsso-k3s-\d+-\d+$/.test(n))) {
+    // Init scripts, and supervisors whose init script is gone already.
+    const names = new Set(fs.readdirSync("/etc/init.d").filter((n) => /^hsso-k3s-\d+-\d+$/.test(n)));
+    for (const entry of fs.readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
+        try {
+            const argv = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
+            if (path.basename(argv[0]) === "supervise-daemon" && /^hsso-k3s-\d+-\d+$/.test(argv[1] ?? "")) {
+                names.add(argv[1]);
+            }
+        } catch {
+            // Gone meanwhile.
+        }
+    }
+    for (const name of names) {
         const pid = Number(name.split("-")[2]);
         let alive = true;
         try {
@@ -54,8 +116,11 @@ export function removeStaleServices(): void {
             alive = false;
         }
         if (!alive) {
-            sh("rc-service", [name, "stop"]);
-            sh("rc-service", [name, "zap"]);
+            if (fs.existsSync(`/etc/init.d/${name}`)) {
+                sh("rc-service", [name, "stop"]);
+                sh("rc-service", [name, "zap"]);
+            }
+            endSupervisors(name);
             fs.rmSync(`/etc/init.d/${name}`, { force: true });
         }
     }
@@ -89,6 +154,7 @@ const cli = argv.slice(argv.indexOf("server") + 1);
 S.cfg.execStart = cli;
 S.cfg.managerEnvironment = Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(K3S|RKE2)_/.test(k)));
 fs.writeFileSync(S.file("ready"), "0");
+fs.writeFileSync(S.file("ready-pid"), String(process.pid));
 fs.appendFileSync(S.file("openrc-starts.log"), Date.now() + " " + process.pid + "\n");
 const out = (line) => process.stdout.write(line + "\n");
 let extra;
@@ -109,7 +175,13 @@ if (ocfg.commandLineLogged !== false) {
 }
 out("time=\"" + new Date().toISOString() + "\" level=info msg=\"k3s is up and running\"");
 fs.writeFileSync(S.file("ready"), "1");
-const stop = () => { fs.writeFileSync(S.file("ready"), "0"); process.exit(0); };
+fs.writeFileSync(S.file("ready-pid"), String(process.pid));
+// Stopping: not ready, unless a newer start has taken over (supervise-daemon may start the next
+// child before this one has ended).
+const stop = () => {
+    if (fs.readFileSync(S.file("ready-pid"), "utf8") === String(process.pid)) fs.writeFileSync(S.file("ready"), "0");
+    process.exit(0);
+};
 process.on("SIGTERM", stop);
 process.on("SIGINT", stop);
 setInterval(() => {}, 1 << 30);
@@ -153,6 +225,9 @@ export class OpenRcK3s {
             fs.renameSync(k3s, tools);
         }
         fs.writeFileSync(k3s, `#!/bin/sh\nif [ "$1" = server ]; then exec ${JSON.stringify(process.execPath)} ${JSON.stringify(server)} "$@"; fi\nexec ${JSON.stringify(tools)} "$@"\n`, { mode: 0o755 });
+        // The real rc-service, each call recorded first (what the runbook asked OpenRC to do: the
+        // restarts are counted from it; the server's starts also count supervise-daemon's respawns).
+        fs.writeFileSync(path.join(bin, "rc-service"), `#!/bin/sh\nprintf "%s\\n" "$*" >> ${JSON.stringify(this.rcLog)}\nexec /usr/sbin/rc-service "$@"\n`, { mode: 0o755 });
         for (const d of [this.logFile, this.pidFile, this.envFile]) {
             fs.mkdirSync(path.dirname(d), { recursive: true, mode: 0o755 });
         }
@@ -216,10 +291,26 @@ export class OpenRcK3s {
         }
     }
 
+    /** Where the rc-service calls over SSH are recorded. */
+    get rcLog(): string {
+        return path.join(this.standIns.stateDir, "rc-service.log");
+    }
+
+    /** How many times the runbook ran `rc-service <service> restart`. */
+    restarts(): number {
+        return fs.existsSync(this.rcLog) ? fs.readFileSync(this.rcLog, "utf8").split("\n").filter((l) => l === `${this.service} restart`).length : 0;
+    }
+
     /** How many times the server process started (rc-service start and restart, and respawns). */
     starts(): number {
         const p = path.join(this.standIns.stateDir, "openrc-starts.log");
         return fs.existsSync(p) ? fs.readFileSync(p, "utf8").split("\n").filter(Boolean).length : 0;
+    }
+
+    /** The start log (epoch ms and PID of each start), for failure messages. */
+    startsLog(): string {
+        const p = path.join(this.standIns.stateDir, "openrc-starts.log");
+        return fs.existsSync(p) ? fs.readFileSync(p, "utf8") : "";
     }
 
     /** The PID supervise-daemon supervises (OpenRC's record), undefined when none. */
@@ -243,6 +334,8 @@ export class OpenRcK3s {
         return new Promise((resolve) => {
             const child = spawn("sh", ["-c", 'if [ -f "$1" ]; then rc-service "$2" stop; rc-service "$2" zap; fi; rm -f "$1"', "sh", script, service], { stdio: "ignore" });
             child.on("exit", () => {
+                // A supervisor OpenRC no longer tracks (e.g. one left by a restart a timeout cut short) ends too.
+                endSupervisors(service);
                 for (const d of ["options", "daemons", "started", "failed", "starting", "stopping", "inactive", "wasinactive", "scheduled", "exclusive"]) {
                     fs.rmSync(path.join(OPENRC_DIR, d, service), { recursive: true, force: true });
                 }
