@@ -13,11 +13,12 @@ import {
     K3sDistribution,
     K3sOidcMode,
     K3sOidcPlan,
+    K3sServiceManager,
     resolvePlan,
     validateK3sArgs,
 } from "./k3s/settings";
 
-export { K3S_OIDC_DEFAULTS, K3sAuthConfigApiVersion, K3sDistribution, K3sOidcMode, DISTRIBUTIONS } from "./k3s/settings";
+export { K3S_OIDC_DEFAULTS, K3sAuthConfigApiVersion, K3sDistribution, K3sOidcMode, K3sServiceManager, DISTRIBUTIONS } from "./k3s/settings";
 
 /** One K3s server node reached over SSH. */
 export interface K3sServer {
@@ -109,8 +110,20 @@ export interface K3sOidcApiServerArgs {
      * `/etc/rancher/k3s/config.yaml` (rke2: `/etc/rancher/rke2/config.yaml`). Never modified.
      */
     configFile?: string;
-    /** The systemd unit to restart. Default `k3s` (rke2: `rke2-server`). */
+    /**
+     * The service to restart: a systemd unit (without `.service`) or an OpenRC `/etc/init.d/<name>`
+     * script. Default `k3s` (rke2: `rke2-server`).
+     */
     serviceName?: string;
+    /**
+     * Which service manager runs it: `auto` (default: systemd when `systemctl` knows the service,
+     * else OpenRC when `/etc/init.d/<serviceName>` is an `openrc-run` script and `rc-service`
+     * exists, else the run refuses before changing anything), `systemd` or `openrc` (K3s only:
+     * RKE2 supports systemd only). On OpenRC the restart is `rc-service <name> restart` and the
+     * args in force are read back from the init script's log file (`output_log`, e.g.
+     * `/var/log/k3s.log`), only from the lines written after that restart.
+     */
+    serviceManager?: K3sServiceManager;
     /**
      * Run the scripts through `sudo -n`. Default: true when a server's user is not `root`. A user
      * whose sudo wants a password gets a clear error before anything changes.
@@ -208,6 +221,7 @@ export class K3sOidcApiServer extends pulumi.ComponentResource {
                     distribution: args.distribution,
                     configFile: args.configFile,
                     serviceName: args.serviceName,
+                    serviceManager: args.serviceManager,
                     readyTimeoutSeconds: args.readyTimeoutSeconds,
                     readyPollSeconds: args.readyPollSeconds,
                     lockTimeoutSeconds: args.lockTimeoutSeconds,

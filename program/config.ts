@@ -5,7 +5,7 @@ import { isIPv6 } from "net";
 import * as pulumi from "@pulumi/pulumi";
 import { AUTHENTIK_DEFAULTS } from "../components/authentik/settings";
 import { ParentRef, checkSectionName } from "../components/headlamp/route";
-import { K3sAuthConfigApiVersion, K3sDistribution, K3sOidcMode } from "../components/k3s/settings";
+import { K3sAuthConfigApiVersion, K3sDistribution, K3sOidcMode, K3sServiceManager } from "../components/k3s/settings";
 import { checkGroupsPrefix, checkNotSystemName, checkUsernamePrefix } from "../components/validation";
 import { Problems, checkCertificateBundle, checkCertificatePem, checkDnsName, checkEnum, checkHttpsBaseUrl, checkHttpsUrl, checkK8sName, checkNoWhitespace, checkSlug, show } from "../components/validation";
 
@@ -31,6 +31,7 @@ export const CONFIG_DEFAULTS = {
     apiServerMode: "flags",
     authConfigApiVersion: "v1beta1",
     distribution: "k3s",
+    serviceManager: "auto",
     usernameClaim: "email",
     usernamePrefix: "",
     groupsClaim: "groups",
@@ -84,6 +85,8 @@ export interface StackSettings {
         mode: K3sOidcMode;
         authConfigApiVersion: K3sAuthConfigApiVersion;
         distribution: K3sDistribution;
+        /** auto (systemd, else OpenRC), systemd or openrc: what runs K3s on the servers. */
+        serviceManager: K3sServiceManager;
         usernameClaim: string;
         usernamePrefix: string;
         groupsClaim: string;
@@ -375,6 +378,10 @@ export function readSettings(): StackSettings {
     checkEnum(problems, fullKey("authConfigApiVersion"), authConfigApiVersion, Object.values(K3sAuthConfigApiVersion));
     const distribution = str("distribution", CONFIG_DEFAULTS.distribution);
     checkEnum(problems, fullKey("distribution"), distribution, Object.values(K3sDistribution));
+    const serviceManager = str("serviceManager", CONFIG_DEFAULTS.serviceManager);
+    if (checkEnum(problems, fullKey("serviceManager"), serviceManager, Object.values(K3sServiceManager)) && serviceManager === K3sServiceManager.OpenRc && distribution === K3sDistribution.Rke2) {
+        problems.add(fullKey("serviceManager"), `"openrc" with distribution "rke2": RKE2 supports systemd only; set serviceManager to auto or systemd, or use distribution k3s on OpenRC hosts.`);
+    }
     const claims = {
         usernameClaim: str("usernameClaim", CONFIG_DEFAULTS.usernameClaim),
         usernamePrefix: str("usernamePrefix", CONFIG_DEFAULTS.usernamePrefix),
@@ -447,6 +454,7 @@ export function readSettings(): StackSettings {
             mode: mode as K3sOidcMode,
             authConfigApiVersion: authConfigApiVersion as K3sAuthConfigApiVersion,
             distribution: distribution as K3sDistribution,
+            serviceManager: serviceManager as K3sServiceManager,
             ...claims,
             readyTimeoutSeconds: int(problems, "readyTimeoutSeconds", CONFIG_DEFAULTS.readyTimeoutSeconds, 10, 3600),
         },

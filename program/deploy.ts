@@ -85,6 +85,7 @@ export function deployHeadlampSso(): HeadlampSsoOutputs {
         mode: settings.apiServer.mode,
         apiVersion: settings.apiServer.authConfigApiVersion,
         distribution: settings.apiServer.distribution,
+        serviceManager: settings.apiServer.serviceManager,
         readyTimeoutSeconds: settings.apiServer.readyTimeoutSeconds,
     });
 

@@ -38,7 +38,7 @@ describe("K3sOidcApiServer rendering (pure)", () => {
                 name: "oidc", owner: undefined, issuerUrl: base.issuerUrl, clientId: "h", usernameClaim: "email", usernamePrefix: "",
                 groupsClaim: "groups", groupsPrefix: "oidc:", requiredClaims: {}, issuerCaPem: undefined, mode: "flags",
                 apiVersion: "v1beta1", distribution: "k3s", configFile: "/etc/rancher/k3s/config.yaml", serviceName: "k3s",
-                readyTimeoutSeconds: 180, readyPollSeconds: 2, lockTimeoutSeconds: 600,
+                serviceManager: "auto", readyTimeoutSeconds: 180, readyPollSeconds: 2, lockTimeoutSeconds: 600,
             },
         );
         const rke2 = resolvePlan({ ...base, distribution: "rke2" });

@@ -122,7 +122,7 @@ describe("package: multi-language component schema (Pulumi analyzer)", function 
 
     it("nested arg types and string enums are schema types with documented properties", function () {
         const types = built().types ?? {};
-        for (const enumName of ["K3sOidcMode", "K3sDistribution", "K3sAuthConfigApiVersion"]) {
+        for (const enumName of ["K3sOidcMode", "K3sDistribution", "K3sAuthConfigApiVersion", "K3sServiceManager"]) {
             const t = types[`headlamp-sso:index:${enumName}`];
             assert.ok(t?.enum && t.enum.length >= 2, `${enumName} is not a string enum in the schema`);
             assert.strictEqual(t.type, "string");

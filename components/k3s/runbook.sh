@@ -7,9 +7,11 @@
 # run time on the header's variables. Nothing secret is in it: the SSH key stays in the connection.
 #
 # apply (create and update), as numbered runbook steps:
-#   1. preflight: root (or sudo -n), tools, the service, the config file K3s really reads (the
-#      unit's --config, else K3S_CONFIG_FILE / RKE2_CONFIG_FILE from its Environment= and
-#      EnvironmentFile=, else the plan's; our drop-in goes into that file's .d), the config
+#   1. preflight: root (or sudo -n), tools, the service and its manager (systemd, or OpenRC: an
+#      /etc/init.d/<service> openrc-run script; see detect_manager), the config file K3s really
+#      reads (the unit's --config, else K3S_CONFIG_FILE / RKE2_CONFIG_FILE from its Environment=
+#      and EnvironmentFile=; on OpenRC the init script's command_args and the files it sources;
+#      else the plan's; our drop-in goes into that file's .d), the config
 #      directory, the Kubernetes version in structured mode. Nothing is written before it passes.
 #      Every external command that can hang runs under `timeout -k` (its bound plus a grace).
 #   2. lock: one change at a time per server (flock on <configDir>/.headlamp-sso.lock, bounded wait).
@@ -29,8 +31,10 @@
 #      change is settled (HUP and PIPE are always ignored).
 #   7. only the AuthenticationConfiguration changed (K3s) -> no restart; confirm the reload through
 #      kube-apiserver's metrics (the loaded file's hash), else restore it and fail.
-#   8. else restart under timeout, poll /readyz, and read back the args in force (the journal's
-#      "Running kube-apiserver" line; RKE2's static pod manifest); not ready or other args ->
+#   8. else restart under timeout (systemctl restart, or rc-service restart), poll /readyz, and
+#      read back the args in force (the "Running kube-apiserver" line K3s logs at start: from the
+#      journal, or on OpenRC from the init script's log file, only what was written after our
+#      restart; RKE2's static pod manifest); not ready or other args ->
 #      restore the backup byte for byte, restart, wait, fail with what was found.
 #   9. success: drop the backup; only now is "applied: ... trusts <issuer>" printed.
 # delete: lock, settle, refuse pending edits as apply does, then remove only the files this
@@ -41,7 +45,7 @@
 # stdout; no lock, no write, no restart. See do_inspect.
 #
 # The header sets (every one is required; see renderHeader in script.ts):
-#   name service config_file config_dir dropin_dir dropin authcfg ca_file backup_root backup_dir
+#   name service service_manager config_file config_dir dropin_dir dropin authcfg ca_file backup_root backup_dir
 #   made_dir_marker owner owner_scope owner_prefix distribution dist_bin manifest kubectl mode
 #   api_version min_minor ready_timeout ready_poll lock_timeout journal_lines expected_args
 #   authcfg_hash dropin_b64 authcfg_b64 ca_b64 authcfg_restart applied
@@ -52,7 +56,7 @@ LC_ALL=C
 export PATH LC_ALL
 # The header's variables must all be set: a runbook sent without its header stops here.
 : \
-    "${name?}" "${service?}" "${config_file?}" "${config_dir?}" "${dropin_dir?}" "${dropin?}" \
+    "${name?}" "${service?}" "${service_manager?}" "${config_file?}" "${config_dir?}" "${dropin_dir?}" "${dropin?}" \
     "${authcfg?}" "${ca_file?}" "${backup_root?}" "${backup_dir?}" "${made_dir_marker?}" \
     "${owner?}" "${owner_scope?}" "${owner_prefix?}" "${distribution?}" "${dist_bin?}" \
     "${manifest?}" "${kubectl?}" "${mode?}" "${api_version?}" "${min_minor?}" "${ready_timeout?}" \
@@ -99,9 +103,12 @@ stop_if_interrupted() {
 }
 
 [ "$(id -u)" = 0 ] || die "must run as root, runs as $(id -un); connect as root or set sudo: true (password-less sudo)"
-for tool in systemctl journalctl timeout flock base64 cmp mktemp grep sed sort awk stat; do
-    command -v "$tool" >/dev/null 2>&1 || die "$tool is not installed on this server; install it (needed by the apply and delete scripts)"
-done
+need_tools() {
+    for tool in "$@"; do
+        command -v "$tool" >/dev/null 2>&1 || die "$tool is not installed on this server; install it (needed by the apply and delete scripts)"
+    done
+}
+need_tools timeout flock base64 cmp mktemp grep sed sort awk stat
 
 # Every external command that can hang is bounded: `bounded <seconds> <command>...` sends TERM
 # after <seconds> and KILL after a further $kill_grace seconds (a systemctl client that ignores
@@ -118,12 +125,26 @@ api_ready() { bounded "$quick" $kubectl get --raw=/readyz >/dev/null 2>&1; }
 
 # Restarts the service under a timeout, then polls /readyz until ready_timeout has passed.
 # restart_started holds the second the restart began (for the journal read-back).
+log_offset=0
 restart_and_wait() {
     restart_started=$(date +%s)
     props=""
     deadline=$((restart_started + ready_timeout))
     log "restarting $service, waiting up to ${ready_timeout}s for the API server"
-    bounded "$ready_timeout" systemctl restart "$service" || log "systemctl restart $service exited with $?; polling readiness anyway"
+    if [ "$manager" = openrc ]; then
+        # Only the lines K3s writes after this restart count for the read-back: remember where
+        # its log file ends now.
+        log_offset=$(wc -c < "$(k3s_log_file)" 2>/dev/null) || log_offset=0
+        rc_out=$(mktemp)
+        tmp_files="$tmp_files $rc_out"
+        # Its output goes to a file and the lock's fd 9 is closed for it: supervise-daemon, which
+        # it starts, keeps the fds it inherits, and must hold neither our SSH session nor our lock
+        # (every later run would wait for it).
+        bounded "$ready_timeout" rc-service "$service" restart > "$rc_out" 2>&1 9>&- ||
+            log "rc-service $service restart exited with $? ($(grep -v "needs non existent service" "$rc_out" | tail -n 3 | tr "\n" " ")); polling readiness anyway"
+    else
+        bounded "$ready_timeout" systemctl restart "$service" || log "systemctl restart $service exited with $?; polling readiness anyway"
+    fi
     while :; do
         if api_ready; then
             log "API server ready after $(($(date +%s) - restart_started))s"
@@ -136,7 +157,8 @@ restart_and_wait() {
 
 # The API server lines of the journal (or its last lines when none match).
 journal_tail() {
-    all=$(bounded "$quick" journalctl -u "$service" -n 300 --no-pager 2>&1 || true)
+    if [ "$manager" = openrc ]; then all=$(tail -n 300 "$(k3s_log_file)" 2>&1 || true); else
+    all=$(bounded "$quick" journalctl -u "$service" -n 300 --no-pager 2>&1 || true); fi
     errs=$(printf "%s\n" "$all" | grep -iE "apiserver|oidc|authentic|error|fatal|fail" | tail -n "$journal_lines" || true)
     if [ -n "$errs" ]; then printf "%s\n" "$errs"; else printf "%s\n" "$all" | tail -n "$journal_lines"; fi
 }
@@ -156,12 +178,17 @@ ls_dropins() {
 running_args() {
     if [ -n "$manifest" ]; then
         text=$(cat "$manifest" 2>/dev/null || true)
+    elif [ "$manager" = openrc ]; then
+        # OpenRC: supervise-daemon appends K3s's output to the init script's output_log (K3s's
+        # own log: or --log file when set); only what was written since log_offset (where the
+        # file ended before our restart) counts, so an older start's line never passes.
+        text=$(log_since "$(k3s_log_file)" "$log_offset" | grep "Running kube-apiserver " | since_lines "$1" | tail -n 1 || true)
     else
         text=$(bounded "$quick" journalctl -u "$service" --since "@$1" --no-pager -o cat 2>/dev/null | grep "Running kube-apiserver " | tail -n 1 || true)
         if [ -z "$text" ]; then
             # K3s told to log to a file (log: in a config file, --log in ExecStart) writes it there.
             # shellcheck disable=SC2046 # one path per line, plain characters
-            log_file=$( (sed -n "s/^log:[[:space:]]*//p" "$config_file" $(ls_dropins) 2>/dev/null; sed -n "s/.*--log[= ]\([^ ]*\).*/\1/p" "$unit") | tr -d "\"'" | tail -n 1)
+            log_file=$(k3s_own_log)
             if [ -n "$log_file" ]; then text=$(grep "Running kube-apiserver " "$log_file" 2>/dev/null | tail -n 1 || true); fi
         fi
     fi
@@ -179,6 +206,8 @@ verify_in_force() {
     if [ "$args" = "--no-command-line" ]; then
         if [ -n "$manifest" ]; then
             found="cannot read back the running kube-apiserver's args: $manifest is missing or empty"
+        elif [ "$manager" = openrc ]; then
+            found="cannot read back the running kube-apiserver's args: no 'Running kube-apiserver' line in $(k3s_log_file) since the restart (K3s writes it at every start; is that the file $service logs to?)"
         else
             found="cannot read back the running kube-apiserver's args: no 'Running kube-apiserver' line in journalctl -u $service since the restart (K3s logging to a file, log: or --log, keeps it out of the journal; remove that setting)"
         fi
@@ -260,10 +289,10 @@ rollback_or_die() {
     restore "$@"
     drop_backup
     if restart_and_wait; then
-        die "$reason. The previous files were restored byte for byte and $service is ready again. Last API server lines of journalctl -u $service:
+        die "$reason. The previous files were restored byte for byte and $service is ready again. Last API server lines of $(logs_where):
 $journal"
     fi
-    die "$reason, and the API server is STILL NOT READY after restoring the previous files byte for byte; check journalctl -u $service. Lines before the rollback:
+    die "$reason, and the API server is STILL NOT READY after restoring the previous files byte for byte; check $(logs_where). Lines before the rollback:
 $journal"
 }
 
@@ -294,27 +323,121 @@ settle_unfinished() {
     # shellcheck disable=SC2086 # targets is a list of plain paths
     restore $targets
     drop_backup
-    if ! bounded "$quick" systemctl cat "$service" >/dev/null 2>&1; then
+    if [ -z "$unit" ]; then
         log "service $service not found; the previous files are back, nothing to restart"
     elif restart_and_wait; then
         log "the unfinished change is rolled back and the API server is ready with the previous files"
     else
-        die "an earlier run was cut short; its previous files are restored byte for byte, but the API server is STILL NOT READY; check journalctl -u $service:
+        die "an earlier run was cut short; its previous files are restored byte for byte, but the API server is STILL NOT READY; check $(logs_where):
 $(journal_tail)"
     fi
 }
 
-# 1. Preflight: the unit (its file and drop-ins, as `systemctl cat` shows them), read into $unit.
-#    read_unit dies when the service does not exist; find_unit leaves $unit empty then.
+# 1. Preflight: the service manager. K3s's install script (k3s-io/k3s install.sh, verify_system
+#    and create_openrc_service_file) installs a systemd unit, or on OpenRC hosts (Alpine) an
+#    /etc/init.d/<name> script run by openrc-run with supervisor=supervise-daemon, logging to
+#    /var/log/<name>.log, restarted with `rc-service <name> restart`. service_manager (the
+#    plan's serviceManager) auto: systemd when systemctl knows the service, else OpenRC when
+#    /etc/init.d/<service> is an openrc-run script and rc-service exists. Sets manager
+#    (systemd|openrc|none).
+manager=""
+init_script="/etc/init.d/$service"
+# OpenRC's state directory (RC_SVCDIR): supervise-daemon records the supervised child there.
+openrc_dir="${RC_SVCDIR:-/run/openrc}"
+is_openrc_script() { [ -f "$1" ] && head -n 1 "$1" | grep -qE "^#![[:space:]]*(/usr)?/s?bin/openrc-run([[:space:]]|$)"; }
+systemd_knows() { command -v systemctl >/dev/null 2>&1 && bounded "$quick" systemctl cat "$service" >/dev/null 2>&1; }
+openrc_knows() { is_openrc_script "$init_script" && command -v rc-service >/dev/null 2>&1; }
+detect_manager() {
+    [ -z "$manager" ] || return 0
+    case "$service_manager" in
+    systemd) manager=systemd ;;
+    openrc) manager=openrc ;;
+    *)
+        if systemd_knows; then
+            manager=systemd
+        elif openrc_knows; then
+            manager=openrc
+        else
+            manager=none
+        fi
+        ;;
+    esac
+    case "$manager" in
+    systemd) need_tools systemctl journalctl ;;
+    openrc)
+        need_tools rc-service
+        [ "$distribution" != rke2 ] || die "$init_script is an OpenRC service, but RKE2 supports systemd only (its docs: \"any Linux distribution that uses systemd\"); run RKE2 under systemd, or use distribution k3s"
+        ;;
+    esac
+}
+# Where the service's own messages are, for the error messages.
+logs_where() { if [ "$manager" = openrc ]; then k3s_log_file; else printf "journalctl -u %s\n" "$service"; fi; }
+
+# 1. The unit (its file and drop-ins, as `systemctl cat` shows them; on OpenRC the init script),
+#    read into $unit. read_unit dies when the service does not exist; find_unit leaves $unit
+#    empty then.
 unit=""
 find_unit() {
-    u=$(mktemp)
-    tmp_files="$tmp_files $u"
-    if bounded "$quick" systemctl cat "$service" > "$u" 2>/dev/null; then unit=$u; fi
+    detect_manager
+    case "$manager" in
+    systemd)
+        u=$(mktemp)
+        tmp_files="$tmp_files $u"
+        if bounded "$quick" systemctl cat "$service" > "$u" 2>/dev/null; then unit=$u; fi
+        ;;
+    openrc) if is_openrc_script "$init_script"; then unit=$init_script; fi ;;
+    esac
 }
 read_unit() {
     find_unit
-    [ -n "$unit" ] || die "service $service not found (systemctl cat $service failed); is this a $distribution server node? set serviceName"
+    [ -n "$unit" ] && return 0
+    case "$manager" in
+    systemd) die "service $service not found (systemctl cat $service failed); is this a $distribution server node? set serviceName" ;;
+    openrc) die "service $service not found: $init_script is not an OpenRC (openrc-run) script; is this a $distribution server node? set serviceName" ;;
+    esac
+    die "service $service not found: systemd does not know it (systemctl is not installed, or systemctl cat $service failed) and $init_script is not an OpenRC script (#!/sbin/openrc-run, with rc-service installed); is this a $distribution server node? Set serviceName to the service that runs $distribution (and serviceManager to systemd or openrc when auto picks the wrong one)"
+}
+
+# OpenRC: the text of the init script's command_args (K3s's args after \`server\`), which may span
+# lines (the install script writes one quoted arg per line, ending in \`>>/var/log/k3s.log 2>&1"\`).
+openrc_command_args() {
+    awk '/^[[:space:]]*command_args=/ { on = 1 } on { print; if (NR > 0 && $0 ~ /"[[:space:]]*$/ && $0 !~ /^[[:space:]]*command_args="[[:space:]]*$/) on = 0 }' "$unit"
+}
+# The file supervise-daemon appends K3s's output to: output_log (else error_log, else the
+# command_args' ">>file", else /var/log/<service>.log as the install script names it).
+openrc_log_file() {
+    v=$(sed -n "s/^[[:space:]]*output_log=//p" "$init_script" 2>/dev/null | tail -n 1 | tr -d "\"'")
+    [ -n "$v" ] || v=$(sed -n "s/^[[:space:]]*error_log=//p" "$init_script" 2>/dev/null | tail -n 1 | tr -d "\"'")
+    [ -n "$v" ] || v=$(openrc_command_args 2>/dev/null | sed -n "s/.*>>[[:space:]]*\([^[:space:]\"']*\).*/\1/p" | tail -n 1)
+    printf "%s\n" "${v:-/var/log/$service.log}"
+}
+# K3s told to log to a file (log: in a config file, --log in ExecStart / command_args) writes
+# its own lines there ("" when not).
+# shellcheck disable=SC2046 # one path per line, plain characters
+k3s_own_log() { (sed -n "s/^log:[[:space:]]*//p" "$config_file" $(ls_dropins) 2>/dev/null; if [ -n "$unit" ]; then sed -n "s/.*--log[= ]\([^ ]*\).*/\1/p" "$unit"; fi) | tr -d "\"'" | tail -n 1; }
+# Where K3s's "Running kube-apiserver" line goes on OpenRC.
+k3s_log_file() { l=$(k3s_own_log); if [ -n "$l" ]; then printf "%s\n" "$l"; else openrc_log_file; fi; }
+# since_lines <unix seconds>: inspect has no restart of its own to take an offset from, so it
+# keeps the lines whose logrus time="<RFC 3339>" is not before the service's start (every other
+# action passes them all through: the offset already chose them).
+since_lines() {
+    if [ "$action" != inspect ] || [ -z "$1" ]; then cat; return 0; fi
+    awk -v since="$1" '
+        function days(y, m, d) { if (m <= 2) { y--; m += 12 } return 365 * y + int(y / 4) - int(y / 100) + int(y / 400) + int((153 * (m - 3) + 2) / 5) + d - 1 - 719468 }
+        {
+            if (!match($0, /time="[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9][^"]*"/)) next
+            t = substr($0, RSTART + 6, RLENGTH - 7)
+            s = days(substr(t, 1, 4) + 0, substr(t, 6, 2) + 0, substr(t, 9, 2) + 0) * 86400 + substr(t, 12, 2) * 3600 + substr(t, 15, 2) * 60 + substr(t, 18, 2)
+            z = substr(t, 20); sub(/^\.[0-9]*/, "", z)
+            if (z ~ /^[+-][0-9][0-9]:[0-9][0-9]$/) { o = substr(z, 2, 2) * 3600 + substr(z, 5, 2) * 60; if (substr(z, 1, 1) == "+") s -= o; else s += o }
+            if (s >= since) print
+        }'
+}
+# log_since <file> <offset>: what was written to <file> after its first <offset> bytes (the whole
+# file when it is shorter now: logrotate's copytruncate emptied it).
+log_since() {
+    size=$(wc -c < "$1" 2>/dev/null) || return 0
+    if [ "$size" -ge "$2" ]; then tail -c "+$(($2 + 1))" "$1"; else cat "$1"; fi
 }
 
 # show <property>: one property of the service (a list property gives one line per item). One
@@ -324,6 +447,7 @@ read_unit() {
 props=""
 load_props() {
     [ -z "$props" ] || return 0
+    if [ "$manager" != systemd ]; then props="."; return 0; fi
     set -- ActiveState ExecMainStartTimestamp Environment EnvironmentFiles
     props=$(bounded "$quick" systemctl show --timestamp=unix -p "$1" -p "$2" -p "$3" -p "$4" "$service" 2>/dev/null) ||
         props=$(bounded "$quick" systemctl show -p "$1" -p "$2" -p "$3" -p "$4" "$service" 2>/dev/null) || props=""
@@ -332,11 +456,22 @@ load_props() {
 }
 show() {
     load_props
-    printf "%s\n" "$props" | sed -n "s/^$1=//p"
+    # Without a sed per property: the preflight reads several (a shell loop, no new process).
+    printf "%s\n" "$props" | while IFS= read -r l; do case "$l" in "$1="*) printf "%s\n" "${l#*=}" ;; esac; done
 }
 
-# The environment files of the unit (EnvironmentFile=; "-" there means optional), in order.
-env_files() { show EnvironmentFiles | sed "s/ (ignore_errors=[a-z]*)$//"; }
+# The environment files of the unit (EnvironmentFile=; "-" there means optional), in order. On
+# OpenRC: the init script itself, then the files it sources (". <file>" or "source <file>"; the
+# install script's sources /etc/environment and /etc/rancher/k3s/<name>.env with allexport).
+env_files() {
+    if [ "$manager" = openrc ]; then
+        [ -n "$unit" ] || return 0
+        printf "%s\n" "$unit"
+        grep -v "^[[:space:]]*#" "$unit" | grep -oE "(^|[;&|[:space:]])(\.|source)[[:space:]]+[^[:space:];&|]+" | sed -E "s/^.*(\.|source)[[:space:]]+//" | tr -d "\"'" | grep "^/" || true
+        return 0
+    fi
+    show EnvironmentFiles | sed "s/ (ignore_errors=[a-z]*)$//"
+}
 
 # unit_env <variable>: the value the service's environment gives <variable>, in env_value, and
 # in env_source what sets it. systemd reads Environment= first, then each EnvironmentFile= in
@@ -353,7 +488,12 @@ unit_env() {
     set +f
     for f in $(env_files); do
         [ -r "$f" ] || continue
-        v=$(sed -n "s/^[[:space:]]*$1[[:space:]]*=[[:space:]]*//p" "$f" | tail -n 1)
+        if [ "$manager" = openrc ]; then
+            # Shell assignments, "export NAME=value" too (the files are sourced by sh).
+            v=$(sed -n "s/^[[:space:]]*\(export[[:space:]][[:space:]]*\)\{0,1\}$1=//p" "$f" | tail -n 1)
+        else
+            v=$(sed -n "s/^[[:space:]]*$1[[:space:]]*=[[:space:]]*//p" "$f" | tail -n 1)
+        fi
         [ -n "$v" ] || continue
         v=${v%"${v##*[![:space:]]}"}
         case "$v" in \"*\") v=${v#\"}; v=${v%\"} ;; \'*\') v=${v#\'}; v=${v%\'} ;; esac
@@ -362,10 +502,18 @@ unit_env() {
     done
 }
 
-# The --config (-c) the unit's ExecStart gives K3s ("" when none; the last one counts).
+# The args the service gives K3s: the unit's ExecStart, or the init script's command_args.
+service_cmdline() {
+    [ -n "$unit" ] || return 0
+    if [ "$manager" = openrc ]; then openrc_command_args; else sed -n "/^ExecStart=/,/[^\\]$/p" "$unit"; fi
+}
+# What names them in messages.
+cmdline_label() { if [ "$manager" = openrc ]; then printf "command_args of %s\n" "$init_script"; else printf "ExecStart of %s\n" "$service"; fi; }
+
+# The --config (-c) the unit's ExecStart (command_args) gives K3s ("" when none; the last one counts).
 exec_config() {
     [ -n "$unit" ] || return 0
-    sed -n "/^ExecStart=/,/[^\\]$/p" "$unit" | tr -d "\\\\\"'" |
+    service_cmdline | tr -d "\\\\\"'" |
         awk '{ for (i = 1; i <= NF; i++) { w = $i; if (want) { v = w; want = 0 } else if (w ~ /^--?(config|c)$/) { want = 1 } else if (w ~ /^--?config=/) { v = substr(w, index(w, "=") + 1) } } } END { if (v != "") print v }'
 }
 
@@ -380,7 +528,7 @@ resolve_config_file() {
     if [ "$distribution" = rke2 ]; then env_name=RKE2_CONFIG_FILE; fi
     real=$(exec_config)
     if [ -n "$real" ]; then
-        config_source="--config ExecStart of $service"
+        config_source="--config $(cmdline_label)"
     else
         unit_env "$env_name"
         if [ -n "$env_value" ]; then
@@ -401,7 +549,15 @@ resolve_config_file() {
 # The second the running service started ("" when it is not running): systemd's
 # ExecMainStartTimestamp (`--timestamp=unix` since systemd 248, else its "Tue 2026-12-01
 # 20:55:35 UTC" form read by date -d).
+service_active() {
+    if [ "$manager" = openrc ]; then
+        bounded "$quick" rc-service "$service" status >/dev/null 2>&1 9>&-
+    else
+        [ "$(show ActiveState)" = active ]
+    fi
+}
 service_started() {
+    if [ "$manager" = openrc ]; then openrc_started; return 0; fi
     [ "$(show ActiveState)" = active ] || return 0
     ts=$(show ExecMainStartTimestamp)
     case "$ts" in
@@ -410,12 +566,34 @@ service_started() {
     esac
 }
 
+# OpenRC: the second the supervised K3s (supervise-daemon's child) started ("" when none runs).
+# supervise-daemon records child_pid and start_time (local "%Y-%m-%d %H:%M:%S", at each start and
+# respawn) in <RC_SVCDIR>/options/<service>/; without them, the child's start in /proc.
+openrc_started() {
+    d="$openrc_dir/options/$service"
+    pid=$(cat "$d/child_pid" 2>/dev/null) || return 0
+    case "$pid" in "" | *[!0-9]*) return 0 ;; esac
+    kill -0 "$pid" 2>/dev/null || return 0
+    t=$(cat "$d/start_time" 2>/dev/null) || t=""
+    if [ -n "$t" ] && date -d "$t" +%s 2>/dev/null; then return 0; fi
+    st=$(cat "/proc/$pid/stat" 2>/dev/null) || return 0
+    ticks=$(printf "%s\n" "${st##*) }" | awk "{ print \$20 }")
+    hz=$(getconf CLK_TCK 2>/dev/null) || hz=100
+    printf "%s\n" "$(($(sed -n "s/^btime //p" /proc/stat) + ticks / hz))"
+}
+
 # Every file K3s reads at start: the config file and its .d files, the unit and its drop-ins
-# (the "# <path>" lines of systemctl cat), the unit's environment files. One path per line.
+# (the "# <path>" lines of systemctl cat), the unit's environment files; on OpenRC the init
+# script, its /etc/conf.d/<service> (openrc-run reads it first) and the files it sources. One
+# path per line.
 start_files() {
     printf "%s\n" "$config_file"
     ls_dropins
-    if [ -n "$unit" ]; then sed -n "s/^# \(\/.*\)$/\1/p" "$unit"; fi
+    if [ "$manager" = openrc ]; then
+        printf "%s\n" "/etc/conf.d/$service"
+    elif [ -n "$unit" ]; then
+        sed -n "s/^# \(\/.*\)$/\1/p" "$unit"
+    fi
     env_files
 }
 
@@ -424,11 +602,22 @@ start_files() {
 # earlier run installed them and verified them with its own restart, or changed only their
 # owner line.
 pending_edits() {
-    start_files | sort -u | while IFS= read -r f; do
-        [ -f "$f" ] || continue
-        same_stack "$(owner_of "$f")" && continue
-        m=$(stat -c %Y "$f" 2>/dev/null) || continue
-        if [ "$m" -gt "$1" ]; then printf "%s %s\n" "$m" "$f"; fi
+    # One stat call for all of them (the preflight must stay cheap: it runs before every
+    # restart); the owner line is read only of the files that changed.
+    since=$1
+    set --
+    old_ifs=$IFS
+    IFS="
+"
+    # Listed before globbing is switched off (ls_dropins globs the .d directory).
+    list=$(start_files | sort -u)
+    set -f
+    for f in $list; do if [ -f "$f" ]; then set -- "$@" "$f"; fi; done
+    set +f
+    IFS=$old_ifs
+    [ $# -gt 0 ] || return 0
+    stat -c "%Y %n" "$@" 2>/dev/null | awk -v since="$since" '$1 > since' | while IFS= read -r line; do
+        same_stack "$(owner_of "${line#* }")" || printf "%s\n" "$line"
     done
 }
 
@@ -506,7 +695,11 @@ find_conflicts() {
             conflict "$f sorts after $dropin and sets kube-apiserver-arg without \"+\", which replaces every kube-apiserver arg set before it, ours included; write kube-apiserver-arg+ there"
         fi
     done
-    check_text "the ExecStart of $service (systemctl cat $service)" "$unit"
+    if [ "$manager" = openrc ]; then
+        if [ -n "$unit" ]; then check_text "the init script $init_script" "$unit"; fi
+    else
+        check_text "the ExecStart of $service (systemctl cat $service)" "$unit"
+    fi
 }
 
 # 5. consider <target> <base64 content, empty when the file must not exist> <mode> <restart when
@@ -593,7 +786,7 @@ do_apply() {
         log "the files are up to date but the API server is not ready"
         refuse_pending
         defer_signals
-        restart_and_wait || die "the files are up to date, but the API server did not become ready within ${ready_timeout}s after a restart (nothing to roll back: these files were in place before this run); check journalctl -u $service:
+        restart_and_wait || die "the files are up to date, but the API server did not become ready within ${ready_timeout}s after a restart (nothing to roll back: these files were in place before this run); check $(logs_where):
 $(journal_tail)"
         verify_in_force "$restart_started" || die "the files are up to date and the API server is ready, but our settings are not in force: $found"
         stop_if_interrupted "our settings are in force"
@@ -631,7 +824,7 @@ $(journal_tail)"
                 log "$found; restoring the previous $authcfg"
                 restore "$authcfg"
                 drop_backup
-                die "the new AuthenticationConfiguration was rolled back: $found. The previous file is back (the API server keeps running the previous configuration). Last API server lines of journalctl -u $service:
+                die "the new AuthenticationConfiguration was rolled back: $found. The previous file is back (the API server keeps running the previous configuration). Last API server lines of $(logs_where):
 $(journal_tail)"
             fi
             drop_backup
@@ -765,10 +958,10 @@ do_inspect() {
     load_props
     resolve_config_file
     kv inspect 1
-    kv service.manager systemd
+    kv service.manager "$manager"
     kv service.name "$service"
     started=""
-    if [ "$(show ActiveState)" = active ]; then
+    if service_active; then
         kv service.state running
         started=$(service_started)
     else

@@ -56,6 +56,8 @@ export function headerVariables(plan: K3sOidcPlan): [string, string | number][] 
     return [
         ["name", plan.name],
         ["service", plan.serviceName],
+        // auto, systemd or openrc: which service manager restarts the service (runbook.sh detect_manager).
+        ["service_manager", plan.serviceManager],
         ["config_file", plan.configFile],
         ["config_dir", p.configDir],
         ["dropin_dir", p.dropInDir],

@@ -40,6 +40,24 @@ export const K3sDistribution = {
 } as const;
 export type K3sDistribution = (typeof K3sDistribution)[keyof typeof K3sDistribution];
 
+/** Which service manager runs K3s on the servers (restarts it, knows when it started, keeps its log). */
+export const K3sServiceManager = {
+    /**
+     * systemd when `systemctl` knows the service, else OpenRC when `/etc/init.d/<serviceName>` is an
+     * `openrc-run` script and `rc-service` exists; else the run refuses, naming both.
+     */
+    Auto: "auto",
+    /** systemd: `systemctl restart`, the journal, the unit's Environment= and EnvironmentFile=. */
+    Systemd: "systemd",
+    /**
+     * OpenRC (Alpine; K3s's install script writes `/etc/init.d/k3s` with supervise-daemon):
+     * `rc-service restart`, the log file of the init script, the files it sources. K3s only: RKE2
+     * supports systemd only.
+     */
+    OpenRc: "openrc",
+} as const;
+export type K3sServiceManager = (typeof K3sServiceManager)[keyof typeof K3sServiceManager];
+
 /** What differs between K3s and RKE2 on a server. */
 export interface DistributionDefaults {
     /** The main config file; drop-ins go to `<configFile>.d/`. */
@@ -90,6 +108,7 @@ export const K3S_OIDC_DEFAULTS = {
     mode: K3sOidcMode.Flags as K3sOidcMode,
     apiVersion: K3sAuthConfigApiVersion.V1beta1 as K3sAuthConfigApiVersion,
     distribution: K3sDistribution.K3s as K3sDistribution,
+    serviceManager: K3sServiceManager.Auto as K3sServiceManager,
     readyTimeoutSeconds: 180,
     readyPollSeconds: 2,
     /**
@@ -143,6 +162,7 @@ export interface K3sArgsToCheck {
     distribution?: string;
     configFile?: string;
     serviceName?: string;
+    serviceManager?: string;
     sudo?: boolean;
     readyTimeoutSeconds?: number;
     readyPollSeconds?: number;
@@ -302,6 +322,10 @@ export function validateK3sArgs(name: string, args: K3sArgsToCheck | undefined):
     checkEnum(problems, "mode", args.mode, Object.values(K3sOidcMode));
     checkEnum(problems, "apiVersion", args.apiVersion, Object.values(K3sAuthConfigApiVersion));
     checkEnum(problems, "distribution", args.distribution, Object.values(K3sDistribution));
+    checkEnum(problems, "serviceManager", args.serviceManager, Object.values(K3sServiceManager));
+    if (args.serviceManager === K3sServiceManager.OpenRc && args.distribution === K3sDistribution.Rke2) {
+        problems.add("serviceManager", `${show(args.serviceManager)} with distribution "rke2": RKE2 supports systemd only (its install script and docs name no OpenRC service); use serviceManager "systemd" (or "auto") for RKE2, or distribution "k3s" on OpenRC hosts.`);
+    }
 
     if (args.configFile !== undefined && !CONFIG_FILE_PATTERN.test(args.configFile)) {
         problems.add("configFile", `${show(args.configFile)} must be an absolute path to the main .yaml config of plain characters, e.g. ${show(DISTRIBUTIONS.k3s.configFile)}.`);
@@ -309,7 +333,7 @@ export function validateK3sArgs(name: string, args: K3sArgsToCheck | undefined):
         problems.add("configFile", `${show(args.configFile)} must not contain "." or ".." path parts; give the real path.`);
     }
     if (args.serviceName !== undefined && !SERVICE_NAME_PATTERN.test(args.serviceName)) {
-        problems.add("serviceName", `${show(args.serviceName)} is not a systemd unit name; e.g. "k3s" or "rke2-server" (without ".service").`);
+        problems.add("serviceName", `${show(args.serviceName)} is not a systemd unit name (without ".service") or an OpenRC /etc/init.d/<name>; e.g. "k3s" or "rke2-server".`);
     }
     if (args.sudo !== undefined && typeof args.sudo !== "boolean") {
         problems.add("sudo", `${show(args.sudo)} must be true or false.`);
@@ -349,6 +373,8 @@ export interface K3sOidcPlan {
     readonly distribution: K3sDistribution;
     readonly configFile: string;
     readonly serviceName: string;
+    /** auto, systemd or openrc (see K3sServiceManager). */
+    readonly serviceManager: K3sServiceManager;
     readonly readyTimeoutSeconds: number;
     readonly readyPollSeconds: number;
     readonly lockTimeoutSeconds: number;
@@ -371,6 +397,7 @@ export interface K3sPlanInput {
     distribution?: K3sDistribution;
     configFile?: string;
     serviceName?: string;
+    serviceManager?: K3sServiceManager;
     readyTimeoutSeconds?: number;
     readyPollSeconds?: number;
     lockTimeoutSeconds?: number;
@@ -401,6 +428,7 @@ export function resolvePlan(input: K3sPlanInput): K3sOidcPlan {
         distribution,
         configFile: input.configFile ?? dist.configFile,
         serviceName: input.serviceName ?? dist.serviceName,
+        serviceManager: input.serviceManager ?? d.serviceManager,
         readyTimeoutSeconds: input.readyTimeoutSeconds ?? d.readyTimeoutSeconds,
         readyPollSeconds: input.readyPollSeconds ?? d.readyPollSeconds,
         lockTimeoutSeconds: input.lockTimeoutSeconds ?? d.lockTimeoutSeconds,

@@ -282,6 +282,17 @@ function metrics() {
     lines.push("apiserver_authentication_config_controller_last_config_info{" + id + ",hash=\"" + st.hash + "\"} 1");
     return "# HELP apiserver_request_total [STABLE] Counter of apiserver requests.\napiserver_request_total{code=\"200\"} 42\n" + lines.join("\n") + "\n";
 }
+// K3s's logrus line of the kube-apiserver command line (logrus escapes " and \\ in msg).
+function runningLine(argv) {
+    const msg = ("Running kube-apiserver " + argv.join(" ")).replace(/\\/g, "\\\\").replace(/"/g, "\\\"");
+    return "time=\"" + new Date().toISOString() + "\" level=info msg=\"" + msg + "\"";
+}
+// Required as a module (by tests/ssh/openrc.ts's stand-in K3s server, a long-running process under
+// OpenRC), this file gives the same K3s rules instead of running a tool.
+if (require.main !== module) {
+    module.exports = { cfg, file, extraArgs, commandLine, problem, anonymousAuth, sha, parse, runningLine, flagValues, logFile: () => logFile };
+    return;
+}
 switch (tool) {
 case "systemctl": {
     const verb = args[0];
@@ -355,8 +366,7 @@ case "systemctl": {
             fs.rmSync(file("authn.json"), { force: true });
         }
         fs.writeFileSync(file("ready"), "1");
-        const msg = ("Running kube-apiserver " + argv.join(" ")).replace(/\\/g, "\\\\").replace(/"/g, "\\\"");
-        const line = "time=\"" + new Date().toISOString() + "\" level=info msg=\"" + msg + "\"";
+        const line = runningLine(argv);
         if (logFile) fs.appendFileSync(logFile, line + "\n"); else journal(line);
         journal("Started Lightweight Kubernetes.");
         // A hung client: the job is done, the client does not return and ignores TERM.

@@ -1,0 +1,145 @@
+// The shared fixture of the OpenRC test files (tests/k3s-openrc*.test.ts): a real OpenSSH server
+// on 127.0.0.1 and, per test, a K3s server under the REAL OpenRC (tests/ssh/openrc.ts) with its
+// own service name (with process.pid), state and files; the component's command text and stdin
+// (registered under mocks) run over SSH as remote.Command runs them. Call openRcSuite() inside a
+// describe(): it registers the hooks.
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { K3sOidcApiServer, K3sOidcApiServerArgs } from "../../components";
+import { MockHarness, valueOf } from "../harness";
+import { SshResult, SshServer } from "./sshd";
+import { StandIns } from "./stand-ins";
+import { OpenRcK3s, OpenRcK3sOptions, endServers, openRcAvailable, prepareOpenRc, removeStaleServices } from "./openrc";
+
+export const ISSUER = "https://auth.example.com/application/o/headlamp/";
+export const USER_CONFIG = "# the user's own K3s config\nkube-apiserver-arg:\n  - audit-log-maxage=30\n";
+export const OIDC_ARGS = (clientId: string) => [
+    `oidc-issuer-url=${ISSUER}`,
+    `oidc-client-id=${clientId}`,
+    "oidc-username-claim=email",
+    "oidc-username-prefix=-",
+    "oidc-groups-claim=groups",
+    "oidc-groups-prefix=oidc:",
+];
+
+export interface Commands {
+    create: string;
+    update: string;
+    delete: string;
+    stdin: string;
+    dropIn: string;
+}
+
+export interface OpenRcSuite {
+    readonly ssh: SshServer;
+    readonly standIns: StandIns;
+    readonly k3s: OpenRcK3s | undefined;
+    readonly configFile: string;
+    readonly dropIn: string;
+    freshServer(options?: OpenRcK3sOptions): Promise<OpenRcK3s>;
+    commandsFor(args?: Partial<K3sOidcApiServerArgs>): Promise<Commands>;
+    run(cmds: Commands, which?: "create" | "update" | "delete"): SshResult;
+    ok(r: SshResult): SshResult;
+    failed(r: SshResult): SshResult;
+    editedAfterStart(file: string): void;
+}
+
+export function openRcSuite(): OpenRcSuite {
+    let ssh: SshServer;
+    let standIns: StandIns;
+    let n = 0;
+    let k3s: OpenRcK3s | undefined;
+    let configFile = "";
+    let dropIn = "";
+    let root: string;
+
+    before(async function () {
+        if (!openRcAvailable()) {
+            throw new Error("OpenRC is missing; install it (apt-get install -y openrc), as .ci/run does");
+        }
+        prepareOpenRc();
+        removeStaleServices();
+        ssh = await SshServer.start();
+    });
+    // Each service stops in the background while the next test runs (supervise-daemon takes a
+    // second or two); all are gone before sshd's directory (their logs, the stand-ins) is removed.
+    const removals: Promise<void>[] = [];
+    afterEach(() => {
+        if (k3s) {
+            removals.push(k3s.remove());
+        }
+        k3s = undefined;
+    });
+    after(async () => {
+        await Promise.all(removals);
+        if (ssh) {
+            endServers(path.join(ssh.binDir, "openrc-k3s-server.js"));
+        }
+        await ssh?.stop();
+    });
+
+    /** A K3s server under OpenRC, started: config.yaml with the user's own arg, no OIDC yet. */
+    async function freshServer(options: OpenRcK3sOptions = {}): Promise<OpenRcK3s> {
+        n += 1;
+        root = path.join(ssh.dir, `case-${n}`);
+        const dir = path.join(root, "etc", "rancher", "k3s");
+        fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+        configFile = path.join(dir, "config.yaml");
+        fs.writeFileSync(configFile, USER_CONFIG, { mode: 0o600 });
+        dropIn = path.join(`${configFile}.d`, "oidc-dev.yaml");
+        // Its own state: the previous test's server may still be stopping (and writes its state as it ends).
+        // The systemd stand-in knows only "k3s": systemctl does not know our OpenRC service.
+        standIns = new StandIns(ssh.binDir, path.join(root, "state"));
+        standIns.install({ service: "k3s", configFile, version: "v1.31.4", binary: "k3s" });
+        k3s = new OpenRcK3s(standIns, `hsso-k3s-${process.pid}-${n}`, root);
+        k3s.install(options);
+        await k3s.start();
+        return k3s;
+    }
+
+    async function commandsFor(args: Partial<K3sOidcApiServerArgs> = {}): Promise<Commands> {
+        const h = await MockHarness.install({ stack: "dev" });
+        const component = new K3sOidcApiServer("oidc-dev", {
+            servers: [{ host: ssh.host, port: ssh.port, user: "root", privateKey: ssh.privateKey, hostKey: ssh.hostKey }],
+            issuerUrl: ISSUER,
+            clientId: "headlamp",
+            configFile,
+            serviceName: k3s?.service,
+            // Generous: a real rc-service restart takes 1.5 s, longer on a loaded machine.
+            readyTimeoutSeconds: 10,
+            readyPollSeconds: 1,
+            ...args,
+        });
+        const text = await valueOf(component.dropIn);
+        await h.settle();
+        const cmd = h.one("command:remote:Command");
+        return { create: cmd.inputs.create, update: cmd.inputs.update, delete: cmd.inputs.delete, stdin: cmd.inputs.stdin, dropIn: text };
+    }
+
+    function run(cmds: Commands, which: "create" | "update" | "delete" = "create"): SshResult {
+        return ssh.exec(cmds[which], "root", cmds.stdin);
+    }
+    function ok(r: SshResult): SshResult {
+        assert.strictEqual(r.code, 0, `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}\nlog:\n${k3s?.log()}`);
+        return r;
+    }
+    function failed(r: SshResult): SshResult {
+        assert.notStrictEqual(r.code, 0, `expected a failure, got exit 0\nstdout:\n${r.stdout}`);
+        return r;
+    }
+    /** Makes `file` look edited after the running K3s started (a second later). */
+    function editedAfterStart(file: string): void {
+        const t = new Date(Date.now() + 1500);
+        fs.utimesSync(file, t, t);
+    }
+
+    return {
+        get ssh() { return ssh; },
+        get standIns() { return standIns; },
+        get k3s() { return k3s; },
+        get configFile() { return configFile; },
+        get dropIn() { return dropIn; },
+        freshServer, commandsFor, run, ok, failed, editedAfterStart,
+    };
+}
