@@ -74,7 +74,7 @@ export function openRcSuite(): OpenRcSuite {
     after(async () => {
         await Promise.all(removals);
         if (ssh) {
-            endServers(path.join(ssh.binDir, "openrc-k3s-server.js"));
+            endServers(ssh.dir);
         }
         await ssh?.stop();
     });

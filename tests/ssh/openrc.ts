@@ -63,11 +63,15 @@ export function supervisorsOf(service: string): { supervisors: number[]; childre
     return { supervisors, children };
 }
 
-/** Ends the stand-in K3s servers started from `serverJs` that are still running (e.g. a child a supervisor left behind), by PID. */
-export function endServers(serverJs: string): void {
+/** The stand-in K3s server's file name (one copy per test, under the test's root). */
+export const SERVER_FILE = "openrc-k3s-server.js";
+
+/** Ends the stand-in K3s servers started from a server file under `dir` that are still running (e.g. a child a supervisor left behind), by PID. */
+export function endServers(dir: string): void {
     for (const entry of fs.readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
         try {
-            if (fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0")[1] === serverJs) {
+            const file = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0")[1] ?? "";
+            if (file.startsWith(`${dir}/`) && path.basename(file) === SERVER_FILE) {
                 process.kill(Number(entry), "SIGTERM");
             }
         } catch {
@@ -153,6 +157,14 @@ const cli = argv.slice(argv.indexOf("server") + 1);
 // rules then read them as K3s does (--config over K3S_CONFIG_FILE over the default).
 S.cfg.execStart = cli;
 S.cfg.managerEnvironment = Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(K3S|RKE2)_/.test(k)));
+// Stopping (K3s handles SIGTERM from its first moment): not ready, unless a newer start has taken
+// over (supervise-daemon may start the next child before this one has ended).
+const stop = () => {
+    if (fs.readFileSync(S.file("ready-pid"), "utf8") === String(process.pid)) fs.writeFileSync(S.file("ready"), "0");
+    process.exit(0);
+};
+process.on("SIGTERM", stop);
+process.on("SIGINT", stop);
 fs.writeFileSync(S.file("ready"), "0");
 fs.writeFileSync(S.file("ready-pid"), String(process.pid));
 fs.appendFileSync(S.file("openrc-starts.log"), Date.now() + " " + process.pid + "\n");
@@ -176,14 +188,6 @@ if (ocfg.commandLineLogged !== false) {
 out("time=\"" + new Date().toISOString() + "\" level=info msg=\"k3s is up and running\"");
 fs.writeFileSync(S.file("ready"), "1");
 fs.writeFileSync(S.file("ready-pid"), String(process.pid));
-// Stopping: not ready, unless a newer start has taken over (supervise-daemon may start the next
-// child before this one has ended).
-const stop = () => {
-    if (fs.readFileSync(S.file("ready-pid"), "utf8") === String(process.pid)) fs.writeFileSync(S.file("ready"), "0");
-    process.exit(0);
-};
-process.on("SIGTERM", stop);
-process.on("SIGINT", stop);
 setInterval(() => {}, 1 << 30);
 `;
 
@@ -198,6 +202,9 @@ export class OpenRcK3s {
     readonly logFile: string;
     readonly pidFile: string;
     readonly envFile: string;
+    /** This test's own copies of the server, the stand-in rules and the `k3s` the init script runs. */
+    readonly binDir: string;
+    readonly command: string;
 
     constructor(readonly standIns: StandIns, readonly service: string, readonly root: string) {
         if (!/^hsso-[a-z0-9-]+$/.test(service)) {
@@ -207,24 +214,35 @@ export class OpenRcK3s {
         this.logFile = path.join(root, "var", "log", `${service}.log`);
         this.pidFile = path.join(root, "run", `${service}.pid`);
         this.envFile = path.join(root, "etc", "rancher", "k3s", `${service}.env`);
+        this.binDir = path.join(root, "bin");
+        this.command = path.join(this.binDir, "k3s");
     }
 
     /** Writes the server, the `k3s` command that runs it, the env file and the init script (after standIns.install). */
     install(options: OpenRcK3sOptions = {}): void {
         const bin = this.standIns.binDir;
-        const server = path.join(bin, "openrc-k3s-server.js");
+        // The server and the stand-in rules it requires are this test's own copies (under its root):
+        // the sessions' bin directory is shared by the file's tests, and standIns.install() rewrites
+        // its standin.js for each test's state, while the previous test's service may still be
+        // stopping or respawning a child (which must write into its own test's state, not this one's).
+        fs.mkdirSync(this.binDir, { recursive: true, mode: 0o755 });
+        const standin = path.join(this.binDir, "standin.js");
+        fs.copyFileSync(path.join(bin, "standin.js"), standin);
+        const server = path.join(this.binDir, SERVER_FILE);
         const ocfg = path.join(this.standIns.stateDir, "openrc.json");
         fs.writeFileSync(ocfg, JSON.stringify({ commandLineLogged: options.commandLineLogged }));
         fs.writeFileSync(server, SERVER_JS
-            .replace("__STANDIN__", JSON.stringify(path.join(bin, "standin.js")))
+            .replace("__STANDIN__", JSON.stringify(standin))
             .replace("__OPENRC_CFG__", JSON.stringify(ocfg)));
-        // `k3s server ...` is the server; every other k3s command stays the stand-in tool.
+        // `k3s server ...` (the init script's command) is the server; every other k3s command is the stand-in tool.
         const k3s = path.join(bin, "k3s");
         const tools = path.join(bin, "k3s-standin-tool");
-        if (!fs.readFileSync(k3s, "utf8").includes("openrc-k3s-server.js")) {
+        if (!fs.readFileSync(k3s, "utf8").includes(SERVER_FILE)) {
             fs.renameSync(k3s, tools);
         }
-        fs.writeFileSync(k3s, `#!/bin/sh\nif [ "$1" = server ]; then exec ${JSON.stringify(process.execPath)} ${JSON.stringify(server)} "$@"; fi\nexec ${JSON.stringify(tools)} "$@"\n`, { mode: 0o755 });
+        const wrapper = (serverJs: string) => `#!/bin/sh\nif [ "$1" = server ]; then exec ${JSON.stringify(process.execPath)} ${JSON.stringify(serverJs)} "$@"; fi\nexec ${JSON.stringify(tools)} "$@"\n`;
+        fs.writeFileSync(k3s, wrapper(server), { mode: 0o755 });
+        fs.writeFileSync(this.command, wrapper(server), { mode: 0o755 });
         // The real rc-service, each call recorded first (what the runbook asked OpenRC to do: the
         // restarts are counted from it; the server's starts also count supervise-daemon's respawns).
         fs.writeFileSync(path.join(bin, "rc-service"), `#!/bin/sh\nprintf "%s\\n" "$*" >> ${JSON.stringify(this.rcLog)}\nexec /usr/sbin/rc-service "$@"\n`, { mode: 0o755 });
@@ -245,7 +263,7 @@ export class OpenRcK3s {
             "",
             "supervisor=supervise-daemon",
             `name=${this.service}`,
-            `command="${path.join(this.standIns.binDir, "k3s")}"`,
+            `command="${this.command}"`,
             `command_args="server \\\n${quoted}    >>${this.logFile} 2>&1"`,
             "",
             `output_log=${this.logFile}`,
