@@ -95,7 +95,7 @@ async function main(): Promise<void> {
     const standIns = new StandIns(ssh.binDir, path.join(ssh.dir, "state"));
     const lockMs: number[] = [];
     const timedPreflightMs: number[] = [];
-    // The part of it that is one `systemctl show` call (load_props): the stand-in is a node process.
+    // The part of it that is one `systemctl show` call (load_props): the stand-in answers it from the test process (tests/ssh/stand-in-server.ts), through a bash client.
     const showMs: number[] = [];
     const baseMs: number[] = [];
     const results: Record<Step, { ms: number[]; restarts: number[] }> = {
@@ -164,7 +164,7 @@ async function main(): Promise<void> {
     if (!preflightOk) {
         missed += 1;
     }
-    console.log(`preflight (config file K3s reads, pending edits) inside a change: median ${median(timedPreflightMs)} ms (max ${Math.max(...timedPreflightMs)} ms), of which one systemctl show (the stand-in, a node process) ${median(showMs)} ms`);
+    console.log(`preflight (config file K3s reads, pending edits) inside a change: median ${median(timedPreflightMs)} ms (max ${Math.max(...timedPreflightMs)} ms), of which one systemctl show (the stand-in) ${median(showMs)} ms`);
     console.log(`  the runbook's own work (reading the unit, the env files, one stat of the files K3s reads): median ${median(own)} ms (max ${Math.max(...own)} ms), <= ${PREFLIGHT_MAX_MS} ms ${preflightOk ? "ok" : "MISSED"}`);
     console.log(`  cross-check: a change with it ${median(results.change.ms)} ms, without it ${median(results["change, no preflight"].ms)} ms (medians: ${median(results.change.ms) - median(results["change, no preflight"].ms)} ms apart, stand-in show included; whole runs vary by about 100 ms here)`);
     console.log(`server-wide lock (uncontended): ${median(lockMs) - median(baseMs)} ms median over an SSH no-op (${median(lockMs)} vs ${median(baseMs)} ms); a contended run waits for the holder's change and rollback, at most lockTimeoutSeconds`);
