@@ -85,6 +85,11 @@ function restartCommand(r: InspectReport, plan: K3sOidcPlan): string {
     return r.values["service.manager"] === "openrc" ? `rc-service ${name} restart` : `systemctl restart ${name}`;
 }
 
+/** Where to read the service's log: the journal on systemd, the log file inspect names on OpenRC. */
+function logHint(r: InspectReport, service: string): string {
+    return r.values["service.manager"] === "openrc" ? `its log file, ${r.values["service.log"] || `/var/log/${service}.log`}` : `journalctl -u ${service}`;
+}
+
 /** The fix that rewrites our files: pulumi up makes no remote call while the stack's inputs are unchanged. */
 function rewriteFix(ctx: ServerContext): string {
     return `Run pulumi up to write it again (when the stack's inputs are unchanged pulumi up makes no remote call: run pulumi up --replace on the K3sOidcApiServer command of ${ctx.target}, or pulumi destroy and up for that component).`;
@@ -150,13 +155,13 @@ export function judgeServerArgs(r: InspectReport, ctx: ServerContext): Outcome {
     const service = r.values["service.name"] || ctx.plan.serviceName;
     const state = r.values["running.state"];
     if (r.values["service.state"] === "stopped" || state === "stopped") {
-        return fail(`${service} is not running.`, `Start it (${restartCommand(r, ctx.plan).replace(/restart$/, "start")}); its log says why it stopped (journalctl -u ${service}).`);
+        return fail(`${service} is not running.`, `Start it (${restartCommand(r, ctx.plan).replace(/restart$/, "start")}); its log says why it stopped (${logHint(r, service)}).`);
     }
     const running = (r.values["running.args"] ?? "").split(" ").filter(Boolean);
     const expected = (r.values["expected.args"] ?? "").split(" ").filter(Boolean);
     if (state === "ours") {
         if (r.values["api.ready"] === "no") {
-            return fail(`${service} runs with the stack's OIDC args but its API server is not ready.`, `See journalctl -u ${service} on ${ctx.target} for why kube-apiserver is not ready.`);
+            return fail(`${service} runs with the stack's OIDC args but its API server is not ready.`, `See ${logHint(r, service)} on ${ctx.target} for why kube-apiserver is not ready.`);
         }
         return pass(`the running kube-apiserver (started ${iso(Number(r.values["service.started"]))}) has exactly the stack's args: ${expected.join(" ") || "(none)"}.`);
     }
@@ -180,7 +185,7 @@ export function judgeServerArgs(r: InspectReport, ctx: ServerContext): Outcome {
         );
     }
     if (state === "unreadable") {
-        return fail(`the running kube-apiserver's args could not be read (no "Running kube-apiserver" line in ${service}'s log since it started).`, `Check ${service}'s log (journalctl -u ${service}); a log rotated since the start hides the line: restart K3s yourself to log it again.`);
+        return fail(`the running kube-apiserver's args could not be read (no "Running kube-apiserver" line in ${service}'s log since it started).`, `Check ${service}'s log (${logHint(r, service)}); a log rotated since the start hides the line: restart K3s yourself to log it again.`);
     }
     return fail(`inspect reported running.state ${JSON.stringify(state ?? null)}, which this doctor does not know.`, "Use a headlamp-sso doctor from the same release as the stack's headlamp-sso.");
 }

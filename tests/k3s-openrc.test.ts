@@ -56,6 +56,7 @@ describe("K3sOidcApiServer on OpenRC (a real openrc-run and supervise-daemon, ov
         fs.appendFileSync(server.logFile, `time="${new Date(Date.now() - 3600e3).toISOString()}" level=info msg="Running kube-apiserver --oidc-client-id=stale --oidc-issuer-url=${ISSUER}"\n`);
         const kv = inspect(cmds.stdin);
         assert.strictEqual(kv.get("service.manager"), "openrc");
+        assert.strictEqual(kv.get("service.log"), server.logFile, "the log file the doctor names on OpenRC");
         assert.strictEqual(kv.get("service.state"), "running");
         assert.match(kv.get("service.started") ?? "", /^\d+$/);
         assert.strictEqual(kv.get("dropin.state"), "ours");

@@ -960,6 +960,8 @@ do_inspect() {
     kv inspect 1
     kv service.manager "$manager"
     kv service.name "$service"
+    # Where the service's output goes on OpenRC (on systemd: its journal).
+    if [ "$manager" = openrc ]; then kv service.log "$(k3s_log_file)"; fi
     started=""
     if service_active; then
         kv service.state running

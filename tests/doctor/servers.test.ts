@@ -131,6 +131,15 @@ describe("doctor: the K3s server checks from inspect's key=value report", functi
         assert.match(judgeServerArgs(report({ "service.state": "stopped", "running.state": "stopped", "service.started": "" }), ctx).detail, /k3s is not running/);
         assert.match(judgeServerArgs(report({ "running.state": "unreadable" }), ctx).detail, /could not be read/);
         assert.match(judgeServerArgs(report({ "api.ready": "no" }), ctx).detail, /not ready/);
+        // Where to read why: the journal on systemd, the log file inspect names on OpenRC.
+        assert.match(judgeServerArgs(report({ "running.state": "unreadable" }), ctx).fix!, /journalctl -u k3s/);
+        const openrcStopped = judgeServerArgs(report({ "service.state": "stopped", "running.state": "stopped", "service.manager": "openrc", "service.log": "/var/log/k3s.log" }), ctx);
+        assert.match(openrcStopped.fix!, /^Start it \(rc-service k3s start\); its log says why it stopped \(its log file, \/var\/log\/k3s\.log\)/);
+        for (const state of [{ "running.state": "unreadable" }, { "api.ready": "no" }] as Record<string, string>[]) {
+            const o = judgeServerArgs(report({ ...state, "service.manager": "openrc", "service.log": "/var/log/k3s.log" }), ctx);
+            assert.match(o.fix!, /its log file, \/var\/log\/k3s\.log/);
+            assert.doesNotMatch(o.fix!, /journalctl/);
+        }
     });
 
     it("server-pending: nothing changed passes; each changed file is named with its time and the restart-yourself fix", () => {
