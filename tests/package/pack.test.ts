@@ -358,7 +358,7 @@ describe("package: npm pack, offline install into a fresh project, consumer unde
         // The root program, in this process, with the same answers in its own namespace (plus its Pulumi.yaml defaults, as the CLI adds them).
         const root = templateStackConfig("headlamp-sso");
         const h = await MockHarness.install({ config: { ...stackConfig({}), ...root.config }, secretKeys: root.secretKeys, project: "headlamp-sso", stack: "dev" });
-        const entry = require.resolve("../index");
+        const entry = require.resolve("../../index");
         delete require.cache[entry];
         const captured = captureWarnings();
         const rootOutputs: Record<string, unknown> = {};
