@@ -11,17 +11,10 @@ import { MockHarness, valueOf } from "../harness";
 import { SshResult, SshServer } from "./sshd";
 import { StandIns } from "./stand-ins";
 import { OpenRcK3s, OpenRcK3sOptions, endServers, openRcAvailable, prepareOpenRc, removeStaleServices } from "./openrc";
+import { ISSUER, OIDC_ARGS } from "./k3s-fixture";
 
-export const ISSUER = "https://auth.example.com/application/o/headlamp/";
+export { ISSUER, OIDC_ARGS };
 export const USER_CONFIG = "# the user's own K3s config\nkube-apiserver-arg:\n  - audit-log-maxage=30\n";
-export const OIDC_ARGS = (clientId: string) => [
-    `oidc-issuer-url=${ISSUER}`,
-    `oidc-client-id=${clientId}`,
-    "oidc-username-claim=email",
-    "oidc-username-prefix=-",
-    "oidc-groups-claim=groups",
-    "oidc-groups-prefix=oidc:",
-];
 
 export interface Commands {
     create: string;
