@@ -94,15 +94,26 @@ export function freshServer(version = "v1.31.4", userConfig = USER_CONFIG): Case
 }
 
 /** The command texts the component registers for these args (under mocks). */
-export async function commandsFor(args: Partial<K3sOidcApiServerArgs> = {}, options: { user?: string; stack?: string; name?: string; underParent?: boolean } = {}): Promise<Commands> {
+export function commandsFor(args: Partial<K3sOidcApiServerArgs> = {}, options: CommandOptions = {}): Promise<Commands> {
+    return registeredCommands(ssh, c.configFile, args, options);
+}
+
+/** Who runs the component, and where it sits (the stack and URN its owner line names). */
+export interface CommandOptions { user?: string; stack?: string; name?: string; underParent?: boolean }
+
+/**
+ * The command texts K3sOidcApiServer registers (under mocks) for `configFile` on `server`; the
+ * K3s script tests and the OpenRC tests both run these.
+ */
+export async function registeredCommands(server: SshServer, configFile: string, args: Partial<K3sOidcApiServerArgs> = {}, options: CommandOptions = {}): Promise<Commands> {
     const h = await MockHarness.install({ stack: options.stack ?? "dev" });
     // A parent changes the URN (the type path) but not the stack: a component moved within it.
     const parent = options.underParent ? new pulumi.ComponentResource("test:index:Group", "group", {}, {}) : undefined;
     const component = new K3sOidcApiServer(options.name ?? "oidc-dev", {
-        servers: [{ host: ssh.host, port: ssh.port, user: options.user ?? "root", privateKey: ssh.privateKey, hostKey: ssh.hostKey }],
+        servers: [{ host: server.host, port: server.port, user: options.user ?? "root", privateKey: server.privateKey, hostKey: server.hostKey }],
         issuerUrl: ISSUER,
         clientId: "headlamp",
-        configFile: c.configFile,
+        configFile,
         readyTimeoutSeconds: 2,
         readyPollSeconds: 1,
         ...args,
@@ -111,7 +122,7 @@ export async function commandsFor(args: Partial<K3sOidcApiServerArgs> = {}, opti
     const authenticationConfig = await valueOf(component.authenticationConfig);
     await h.settle();
     const cmd = h.one("command:remote:Command");
-    assert.strictEqual(cmd.inputs.connection.port, ssh.port);
+    assert.strictEqual(cmd.inputs.connection.port, server.port);
     return { create: cmd.inputs.create, update: cmd.inputs.update, delete: cmd.inputs.delete, stdin: cmd.inputs.stdin, dropIn, authenticationConfig };
 }
 

@@ -6,23 +6,16 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { K3sOidcApiServer, K3sOidcApiServerArgs } from "../../components";
-import { MockHarness, valueOf } from "../harness";
+import { K3sOidcApiServerArgs } from "../../components";
 import { SshResult, SshServer } from "./sshd";
 import { StandIns } from "./stand-ins";
 import { OpenRcK3s, OpenRcK3sOptions, endServers, openRcAvailable, prepareOpenRc, removeStaleServices } from "./openrc";
-import { ISSUER, OIDC_ARGS } from "./k3s-fixture";
+import { Commands, ISSUER, OIDC_ARGS, registeredCommands } from "./k3s-fixture";
 
 export { ISSUER, OIDC_ARGS };
 export const USER_CONFIG = "# the user's own K3s config\nkube-apiserver-arg:\n  - audit-log-maxage=30\n";
 
-export interface Commands {
-    create: string;
-    update: string;
-    delete: string;
-    stdin: string;
-    dropIn: string;
-}
+export type { Commands };
 
 export interface OpenRcSuite {
     readonly ssh: SshServer;
@@ -91,23 +84,9 @@ export function openRcSuite(): OpenRcSuite {
         return k3s;
     }
 
-    async function commandsFor(args: Partial<K3sOidcApiServerArgs> = {}): Promise<Commands> {
-        const h = await MockHarness.install({ stack: "dev" });
-        const component = new K3sOidcApiServer("oidc-dev", {
-            servers: [{ host: ssh.host, port: ssh.port, user: "root", privateKey: ssh.privateKey, hostKey: ssh.hostKey }],
-            issuerUrl: ISSUER,
-            clientId: "headlamp",
-            configFile,
-            serviceName: k3s?.service,
-            // Generous: a real rc-service restart takes 1.5 s, longer on a loaded machine.
-            readyTimeoutSeconds: 10,
-            readyPollSeconds: 1,
-            ...args,
-        });
-        const text = await valueOf(component.dropIn);
-        await h.settle();
-        const cmd = h.one("command:remote:Command");
-        return { create: cmd.inputs.create, update: cmd.inputs.update, delete: cmd.inputs.delete, stdin: cmd.inputs.stdin, dropIn: text };
+    function commandsFor(args: Partial<K3sOidcApiServerArgs> = {}): Promise<Commands> {
+        // Generous: a real rc-service restart takes 1.5 s, longer on a loaded machine.
+        return registeredCommands(ssh, configFile, { serviceName: k3s?.service, readyTimeoutSeconds: 10, readyPollSeconds: 1, ...args });
     }
 
     function run(cmds: Commands, which: "create" | "update" | "delete" = "create"): SshResult {
