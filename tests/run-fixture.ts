@@ -6,9 +6,25 @@
 //   /proc/self/stat) to node_modules/.cache/headlamp-sso/mocha-times.jsonl, which .mocharc.js reads
 //   to start the longest files first, and to HSSO_TEST_TIMES=<file> when set (to see where the
 //   suite's time goes).
+// - The stack traces Pulumi's runtime records on each of its promises (runtime/debuggable.js, read
+//   only when PULUMI_DEBUG_PROMISE_LEAKS is set) are formatted as V8 does, without ts-node's source
+//   maps: mapping each frame of the tens of thousands of them was about 8 s of the suite's CPU. Every
+//   other stack (errors, assertion failures, Pulumi's source positions) is mapped as before.
 import * as fs from "fs";
 import * as path from "path";
 import { runDir } from "./pack";
+
+const DEBUGGABLE = path.join("@pulumi", "pulumi", "runtime", "debuggable.js");
+const mapped = Error.prepareStackTrace?.bind(Error);
+if (mapped !== undefined && !process.env.PULUMI_DEBUG_PROMISE_LEAKS) {
+    Error.prepareStackTrace = function prepareStackTrace(error: Error, trace: NodeJS.CallSite[]): unknown {
+        if (trace[0]?.getFileName()?.endsWith(DEBUGGABLE)) {
+            // A CallSite's toString is V8's own line for the frame.
+            return `${String(error)}${trace.map((frame) => `\n    at ${(frame as { toString(): string }).toString()}`).join("")}`;
+        }
+        return mapped(error, trace);
+    };
+}
 
 /** Where each file's last durations are kept between runs (read by .mocharc.js). */
 export const TIMES_FILE = path.resolve(__dirname, "..", "node_modules", ".cache", "headlamp-sso", "mocha-times.jsonl");
