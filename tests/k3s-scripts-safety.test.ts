@@ -53,6 +53,8 @@ describe("K3sOidcApiServer scripts over a real SSH server: one change at a time,
 
     it("a run killed after installing (kill -9, reboot) is settled by the next run: rolled back, restarted, then applied", async () => {
         const { cmds: changed, running: killed } = await changeInRestart({ clientId: "headlamp-2" }, 2);
+        // When the killed restart would have finished, had it survived the kill.
+        const killedRestartEnds = Number(fs.readFileSync(path.join(ssh.dir, "state", "restarts.log"), "utf8").trim().split("\n")[1].split(" ")[1]) + 2000;
         assert.ok(signalScriptSession("SIGKILL") >= 2);
         await killed.done;
         assert.ok(!standIns.state().ready, "killed with the new files installed and the API server down");
@@ -63,8 +65,11 @@ describe("K3sOidcApiServer scripts over a real SSH server: one change at a time,
         assert.match(r.stdout, /the unfinished change is rolled back and the API server is ready with the previous files/);
         assert.doesNotMatch(r.stdout, /no change/);
         assert.match(r.stdout, /applied: k3s on this server trusts .* for client headlamp-2/);
+        // The reboot ended the restart job with the script: it never finishes later (over the next run's settings).
+        await new Promise((r) => setTimeout(r, Math.max(0, killedRestartEnds + 300 - Date.now())));
         const s = standIns.state();
         assert.strictEqual(s.restarts, 4, "first apply, killed change, rollback, the change again");
+        assert.strictEqual(s.restartIntervals.length, 3, "the killed restart never finished");
         assert.ok(s.ready);
         assert.ok(s.apiserverArgs?.includes("oidc-client-id=headlamp-2"));
         assert.ok(!exists(path.dirname(c.backupDir)));

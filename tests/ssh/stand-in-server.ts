@@ -1,12 +1,19 @@
-// Runs the stand-ins' short calls (systemctl cat/show, journalctl, `k3s --version`, `k3s kubectl`) inside
+// Runs the stand-ins' calls as root (systemctl, journalctl, `k3s --version`, `k3s kubectl`) inside
 // the test process instead of a new node process per call: a node start costs about 50 ms of CPU
-// (100 ms with the YAML module), and one script run makes a dozen such calls. The executable the
-// remote script finds on PATH stays a real process with the real process's interface (argv, stdout,
-// stderr, exit code, its parent, signals): a small bash client (see `clientScript`) that sends its
-// argv and $PPID over TCP to 127.0.0.1 and prints what comes back. The call itself runs the very
-// same stand-in JavaScript file, in a worker thread, with a `process` object that gives that argv
-// and parent and collects stdout, stderr and the exit code. Calls run one per thread (a pool that
-// grows), so one call never holds another up.
+// (150 ms with the YAML module a restart reads), and one script run makes a dozen such calls. The
+// executable the remote script finds on PATH stays a real process with the real process's interface
+// (argv, stdout, stderr, exit code, its parent, signals): a small bash client (see `clientScript`)
+// that sends its argv and $PPID over TCP to 127.0.0.1 and prints what comes back. The call itself
+// runs the very same stand-in JavaScript file, in a worker thread, with a `process` object that
+// gives that argv and parent and collects stdout, stderr and the exit code. Calls run one per thread
+// (a pool that grows), so one call never holds another up.
+//
+// Signals reach the client, and the call ends as the process would have: a client killed before the
+// answer (its connection closes) ends the call at its next pause (`process.standInPause`, the
+// restart's and a hung client's waits), with no further writes and no exit handlers, as SIGKILL ends
+// a process; what a call does between pauses takes milliseconds. `systemctl restart` ignores TERM,
+// INT and HUP (a systemd job: signals to the client do not stop it), so only SIGKILL (a reboot, the
+// OOM killer, timeout's -k) stops it midway, as it stopped the node process that ran it before.
 //
 // The server lives in its own thread because the tests run ssh with spawnSync, which blocks the test
 // process's event loop for the whole script run. It is unref'd: it never keeps a process alive.
@@ -39,12 +46,22 @@ const server = net.createServer((socket) => {
         if (fields.length < 5 + argc) return;
         started = true;
         const w = executor();
+        // Set when the client goes away before its answer (killed): the call ends at its next pause.
+        const killed = new Int32Array(new SharedArrayBuffer(4));
+        let answered = false;
+        socket.on("close", () => {
+            if (!answered) {
+                Atomics.store(killed, 0, 1);
+                Atomics.notify(killed, 0);
+            }
+        });
         w.once("message", (r) => {
+            answered = true;
             idle.push(w);
             // Response: exit code, stdout, stderr, each NUL-terminated (the stand-ins print no NUL).
-            socket.end(r.code + "\0" + r.stdout + "\0" + r.stderr + "\0");
+            if (!r.killed) socket.end(r.code + "\0" + r.stdout + "\0" + r.stderr + "\0");
         });
-        w.postMessage({ js: fields[0], tool: fields[1], ppid: Number(fields[2]), args: fields.slice(4, 4 + argc) });
+        w.postMessage({ js: fields[0], tool: fields[1], ppid: Number(fields[2]), args: fields.slice(4, 4 + argc), killed: killed.buffer });
     });
 });
 server.listen(0, "127.0.0.1", () => {
@@ -68,6 +85,7 @@ const fs = require("fs");
 const { parentPort } = require("worker_threads");
 const compiled = new Map();
 class Exit { constructor(code) { this.code = code; } }
+class Killed {}
 parentPort.on("message", (m) => {
     let out = "";
     let err = "";
@@ -79,9 +97,14 @@ parentPort.on("message", (m) => {
         pid: process.pid,
         stdout: { write: (s) => { out += s; return true; } },
         stderr: { write: (s) => { err += s; return true; } },
-        // The short calls set no signal handlers; an "exit" handler runs when the call ends.
+        // Signals go to the client (see the top of this file); an "exit" handler runs when the call ends.
         on(event, fn) { if (event === "exit") exitHandlers.push(fn); return proc; },
         exit(code) { throw new Exit(code === undefined ? 0 : code); },
+        // Waits ms, or ends the call as SIGKILL would when the client is killed meanwhile.
+        standInPause(ms) {
+            const killed = new Int32Array(m.killed);
+            if (Atomics.load(killed, 0) === 1 || Atomics.wait(killed, 0, 0, ms) !== "timed-out") throw new Killed();
+        },
     };
     let code = 0;
     try {
@@ -96,6 +119,10 @@ parentPort.on("message", (m) => {
         const req = Object.assign((id) => require(id), { main: mod, resolve: require.resolve, cache: require.cache });
         fn(req, proc, m.js, mod, mod.exports);
     } catch (e) {
+        if (e instanceof Killed) {
+            parentPort.postMessage({ killed: true });
+            return;
+        }
         if (e instanceof Exit) {
             code = e.code;
         } else {
@@ -128,9 +155,8 @@ export function standInServerPort(): number | undefined {
 }
 
 /**
- * The executable for `tool`: the bash client of the call server for the short calls (they only read
- * the state and print), else (`systemctl restart`, a `k3s server`, a call as another user than root,
- * no server) the stand-in as its own node process.
+ * The executable for `tool`: the bash client of the call server for its calls as root, else (a
+ * `k3s server`, a call as another user than root, no server) the stand-in as its own node process.
  */
 export function clientScript(tool: string, js: string, nodePath: string, serverPort: number | undefined): string {
     const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -138,17 +164,16 @@ export function clientScript(tool: string, js: string, nodePath: string, serverP
     if (serverPort === undefined) {
         return `#!/bin/sh\n${fallback}\n`;
     }
-    // `systemctl restart` stays a process of its own: it is the job a kill -9 (a reboot) must stop
-    // midway, and the client that ignores TERM; a call server's thread would finish it regardless.
-    const short = tool === "systemctl"
-        ? `$( [ "$1" != restart ] && echo 1 )`
-        : tool === "journalctl"
-            ? "1"
-            : `$( [ "$1" = --version ] || [ "$1" = -v ] || [ "$1" = kubectl ] && echo 1 )`;
+    const served = tool === "systemctl" || tool === "journalctl"
+        ? "1"
+        : `$( [ "$1" = --version ] || [ "$1" = -v ] || [ "$1" = kubectl ] && echo 1 )`;
     return [
         "#!/bin/bash",
-        `# A stand-in ${tool}: short calls go to the test process's call server (tests/ssh/stand-in-server.ts).`,
-        `if [ "${short}" = 1 ] && [ "$EUID" = 0 ] && { exec 3<>/dev/tcp/127.0.0.1/${serverPort}; } 2>/dev/null; then`,
+        `# A stand-in ${tool}: its calls as root go to the test process's call server (tests/ssh/stand-in-server.ts).`,
+        // First thing: a restart is a systemd job, TERM, INT and HUP to the client do not stop it
+        // (only SIGKILL does). Ignored signals stay ignored in the node process of the fallback too.
+        ...(tool === "systemctl" ? ["[ \"$1\" = restart ] && trap '' TERM INT HUP"] : []),
+        `if [ "${served}" = 1 ] && [ "$EUID" = 0 ] && { exec 3<>/dev/tcp/127.0.0.1/${serverPort}; } 2>/dev/null; then`,
         `    printf '%s\\0' ${q(js)} ${tool} "$PPID" "$#" "$@" >&3`,
         "    IFS= read -r -d '' code <&3 || exit 1",
         "    IFS= read -r -d '' out <&3",

@@ -86,6 +86,9 @@ const crypto = require("crypto");
 let yamlModule;
 const YAML = () => yamlModule || (yamlModule = require(process.env.HSSO_YAML || __YAML__));
 const STATE = __STATE__;
+// Blocks for ms. Run by the call server (tests/ssh/stand-in-server.ts), the call ends here when its
+// client is killed meanwhile, as a killed process would (process.standInPause).
+const pause = (ms) => (process.standInPause ? process.standInPause(ms) : Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms));
 const cfg = JSON.parse(fs.readFileSync(path.join(STATE, "config.json"), "utf8"));
 const tool = process.argv[2];
 const args = process.argv.slice(3);
@@ -343,7 +346,7 @@ case "systemctl": {
         fs.writeFileSync(file("ready"), "0");
         fs.writeFileSync(file("started"), String(Date.now()));
         const began = Date.now();
-        if (cfg.restartSeconds) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, cfg.restartSeconds * 1000);
+        if (cfg.restartSeconds) pause(cfg.restartSeconds * 1000);
         process.on("exit", () => fs.appendFileSync(file("restart-intervals.log"), began + " " + Date.now() + "\n"));
         let extra;
         let argv;
@@ -370,7 +373,7 @@ case "systemctl": {
         if (logFile) fs.appendFileSync(logFile, line + "\n"); else journal(line);
         journal("Started Lightweight Kubernetes.");
         // A hung client: the job is done, the client does not return and ignores TERM.
-        if (cfg.clientHangSeconds) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, cfg.clientHangSeconds * 1000);
+        if (cfg.clientHangSeconds) pause(cfg.clientHangSeconds * 1000);
         process.exit(0);
     }
     process.stderr.write("stand-in systemctl: unsupported " + args.join(" ") + "\n");
