@@ -21,7 +21,7 @@
 const fs = require("fs");
 const path = require("path");
 
-const HEAVY = /SshServer\.start\(|packedTarball\(|run\("npm", \["install"|constructThroughHost\(|\banalyze\(|FakeAuthentik\.start\(/;
+const HEAVY = /SshServer\.start\(|packedTarball\(|run\("npm", \["install"|constructThroughHost\(|\banalyze\(|\.getSchema\(|FakeAuthentik\.start\(/;
 
 function testFiles(dir) {
     const out = [];
