@@ -3,9 +3,10 @@
 // openssl (Node's crypto parses X.509 but cannot issue it). Everything is written into a directory
 // the caller owns and removes. The RSA keys are made once per process and name (keyFor): key
 // generation is most of a certificate's cost (openssl takes 0.1-1 s for an RSA 2048 key), and the
-// tests make the same certificates again and again, one set per fake server. Certificates stay new
-// each time (own serial, own directory); a test that needs two CAs that do not trust each other gives
-// them two names.
+// tests make the same certificates again and again, one set per fake server. So are the
+// certificates themselves (makeCa per name, issueCert per name, issuing CA and options; openssl costs
+// about 25 ms of CPU a certificate): each caller still gets its own files in its own directory. A
+// test that needs two CAs that do not trust each other gives them two names.
 import { spawnSync } from "child_process";
 import { generateKeyPairSync } from "crypto";
 import * as fs from "fs";
@@ -56,12 +57,30 @@ export function keyFor(name: string): string {
     return pem;
 }
 
+const certs = new Map<string, string>();
+
+/** The certificate made earlier in this process for `id`, written to `cert` (and its key to `key`). */
+function reuse(id: string, cert: string, key: string, keyPem: string): KeyPair | undefined {
+    const pem = certs.get(id);
+    if (pem === undefined) {
+        return undefined;
+    }
+    fs.writeFileSync(key, keyPem, { mode: 0o600 });
+    fs.writeFileSync(cert, pem);
+    return read(cert, key);
+}
+
 /** Makes a self-signed CA `<dir>/<name>-ca.{crt,key}` (RSA 2048, valid one day). */
 export function makeCa(dir: string, name: string): KeyPair {
     fs.mkdirSync(dir, { recursive: true });
     const cert = path.join(dir, `${name}-ca.crt`);
     const key = path.join(dir, `${name}-ca.key`);
-    fs.writeFileSync(key, keyFor(`ca:${name}`), { mode: 0o600 });
+    const id = `ca:${name}`;
+    const made = reuse(id, cert, key, keyFor(id));
+    if (made) {
+        return made;
+    }
+    fs.writeFileSync(key, keyFor(id), { mode: 0o600 });
     openssl([
         "req", "-x509", "-key", key, "-days", "1",
         "-subj", `/CN=${name} test CA`,
@@ -69,7 +88,9 @@ export function makeCa(dir: string, name: string): KeyPair {
         "-addext", "keyUsage=critical,keyCertSign,cRLSign",
         "-out", cert,
     ], dir);
-    return read(cert, key);
+    const pair = read(cert, key);
+    certs.set(id, pair.certPem);
+    return pair;
 }
 
 /** Makes `<dir>/<name>.{crt,key}` signed by `ca`. */
@@ -80,6 +101,11 @@ export function issueCert(ca: KeyPair, dir: string, name: string, opts: LeafOpti
     const csr = path.join(dir, `${name}.csr`);
     const ext = path.join(dir, `${name}.ext`);
     const subject = `/CN=${opts.commonName}${(opts.organizations ?? []).map((o) => `/O=${o}`).join("")}`;
+    const id = `leaf:${name}:${JSON.stringify(opts)}:${ca.certPem}`;
+    const made = reuse(id, cert, key, keyFor(`leaf:${name}`));
+    if (made) {
+        return made;
+    }
     fs.writeFileSync(key, keyFor(`leaf:${name}`), { mode: 0o600 });
     openssl(["req", "-new", "-key", key, "-subj", subject, "-out", csr], dir);
     const sans = [...(opts.ips ?? []).map((ip) => `IP:${ip}`), ...(opts.dnsNames ?? []).map((d) => `DNS:${d}`)];
@@ -93,5 +119,7 @@ export function issueCert(ca: KeyPair, dir: string, name: string, opts: LeafOpti
     }
     fs.writeFileSync(ext, `${lines.join("\n")}\n`);
     openssl(["x509", "-req", "-in", csr, "-CA", ca.certFile, "-CAkey", ca.keyFile, "-CAcreateserial", "-days", "1", "-extfile", ext, "-out", cert], dir);
-    return read(cert, key);
+    const pair = read(cert, key);
+    certs.set(id, pair.certPem);
+    return pair;
 }
