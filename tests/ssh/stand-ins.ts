@@ -81,8 +81,8 @@ const STANDIN_JS = String.raw`
 const fs = require("fs");
 const path = require("path");
 const crypto = require("crypto");
-// Loaded only by the calls that read YAML: every stand-in call is a node process, and most
-// (journalctl, --version, /readyz) need neither module.
+// Loaded only by the calls that read YAML (a restart, the OpenRC server): most calls (journalctl,
+// --version, /readyz) need neither module, and a call that is its own node process pays for it.
 let yamlModule;
 const YAML = () => yamlModule || (yamlModule = require(process.env.HSSO_YAML || __YAML__));
 const STATE = __STATE__;
