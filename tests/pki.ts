@@ -1,7 +1,7 @@
 // Throwaway certificates for tests that run real TLS servers on 127.0.0.1 (the fake Authentik
 // issuer, the kube-apiserver tier): a CA and certificates it signs, made with the machine's
 // openssl (Node's crypto parses X.509 but cannot issue it). Everything is written into a directory
-// the caller owns and removes. The RSA keys are made once per process and name (keyFor): key
+// the caller owns and removes. The RSA keys are made once per name (keyFor; per run under npm test): key
 // generation is most of a certificate's cost (openssl takes 0.1-1 s for an RSA 2048 key), and the
 // tests make the same certificates again and again, one set per fake server. So are the
 // certificates themselves (makeCa per name, issueCert per name, issuing CA and options; openssl costs
@@ -11,6 +11,7 @@ import { spawnSync } from "child_process";
 import { generateKeyPairSync } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { runDir } from "./pack";
 
 /** A certificate and its private key, as files and as PEM text. */
 export interface KeyPair {
@@ -47,11 +48,29 @@ function read(certFile: string, keyFile: string): KeyPair {
 
 const keys = new Map<string, string>();
 
-/** The RSA 2048 private key (PKCS#8 PEM) for `name`, made on the first call in this process. */
+/**
+ * The RSA 2048 private key (PKCS#8 PEM) for `name`, made on the first call in this process. Under
+ * `npm test` (HSSO_TEST_RUN set) the mocha workers also share them through the run's directory
+ * (removed when the run ends): each key is made once per run, not once per worker.
+ */
 export function keyFor(name: string): string {
     let pem = keys.get(name);
     if (pem === undefined) {
-        pem = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+        const shared = process.env.HSSO_TEST_RUN ? path.join(runDir(), "keys", `${encodeURIComponent(name)}.pem`) : undefined;
+        try {
+            pem = shared ? fs.readFileSync(shared, "utf8") : undefined;
+        } catch {
+            // Not made yet in this run.
+        }
+        if (pem === undefined) {
+            pem = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+            if (shared) {
+                // Written whole, then renamed: another worker reads all of a key or none.
+                fs.mkdirSync(path.dirname(shared), { recursive: true, mode: 0o700 });
+                fs.writeFileSync(`${shared}.${process.pid}`, pem, { mode: 0o600 });
+                fs.renameSync(`${shared}.${process.pid}`, shared);
+            }
+        }
         keys.set(name, pem);
     }
     return pem;
