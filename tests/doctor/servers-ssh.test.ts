@@ -1,34 +1,26 @@
 // The doctor's server checks (server-config, server-args, server-pending; cli/servers.ts) against
 // servers prepared by a real `apply` of the K3s runbook: the component's create command and script
-// (taken from the mocked registration, as tests/k3s-scripts.test.ts does) run over a real OpenSSH
-// server on 127.0.0.1 (tests/ssh/sshd.ts) against the project's K3s stand-ins (tests/ssh/stand-ins.ts);
-// then the doctor inspects the same server over SSH with the plan the component exported
-// (planJson, the stack output apiServerInspect's plan), with its own ssh client, key file and
-// pinned known_hosts. Each case breaks the server the way a user would and reads the doctor's result.
+// (from its mocked registration: registeredCommands, tests/ssh/k3s-fixture.ts) run over a real
+// OpenSSH server on 127.0.0.1 (tests/ssh/sshd.ts) against the project's K3s stand-ins
+// (tests/ssh/stand-ins.ts); then the doctor inspects the same server over SSH with the plan the
+// component exported (planJson, the stack output apiServerInspect's plan), with its own ssh client,
+// key file and pinned known_hosts. Each case breaks the server the way a user would and reads the doctor's result.
 import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { K3sOidcApiServer, K3sOidcApiServerArgs } from "../../components";
+import { K3sOidcApiServerArgs } from "../../components";
 import { K3sOidcPlan } from "../../components/k3s/settings";
 import { DoctorInputs } from "../../cli/context";
 import { runChecks } from "../../cli/doctor";
 import { CheckResult } from "../../cli/report";
 import { serverChecks } from "../../cli/servers";
 import { SshTarget, formatTarget, parseSshTarget } from "../../cli/ssh";
-import { MockHarness, valueOf } from "../harness";
+import { Commands, registeredCommands } from "../ssh/k3s-fixture";
 import { SshServer, freePort } from "../ssh/sshd";
 import { StandIns } from "../ssh/stand-ins";
 
-const ISSUER = "https://auth.example.com/application/o/headlamp/";
 const USER_CONFIG = "# the user's own K3s config\nwrite-kubeconfig-mode: \"0600\"\n";
-
-interface Applied {
-    create: string;
-    stdin: string;
-    dropIn: string;
-    plan: K3sOidcPlan;
-}
 
 describe("doctor: the server checks against servers prepared by the runbook's apply, over a real sshd", function () {
     this.timeout(60000);
@@ -66,26 +58,12 @@ describe("doctor: the server checks against servers prepared by the runbook's ap
     }
 
     /** The component's create command, script and plan for these args (under mocks). */
-    async function component(args: Partial<K3sOidcApiServerArgs> = {}): Promise<Applied> {
-        const h = await MockHarness.install({ stack: "dev" });
-        const c = new K3sOidcApiServer("oidc-dev", {
-            servers: [{ host: ssh.host, port: ssh.port, user: "root", privateKey: ssh.privateKey, hostKey: ssh.hostKey }],
-            issuerUrl: ISSUER,
-            clientId: "headlamp",
-            configFile,
-            readyTimeoutSeconds: 2,
-            readyPollSeconds: 1,
-            ...args,
-        });
-        const dropIn = await valueOf(c.dropIn);
-        const plan = JSON.parse(await valueOf(c.planJson)) as K3sOidcPlan;
-        await h.settle();
-        const cmd = h.one("command:remote:Command");
-        return { create: cmd.inputs.create, stdin: cmd.inputs.stdin, dropIn, plan };
+    function component(args: Partial<K3sOidcApiServerArgs> = {}): Promise<Commands> {
+        return registeredCommands(ssh, configFile, args);
     }
 
     /** A real apply of the runbook, as remote.Command runs it. */
-    function apply(a: Applied): void {
+    function apply(a: Commands): void {
         const r = ssh.exec(a.create, "root", a.stdin);
         assert.strictEqual(r.code, 0, `apply: exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
     }

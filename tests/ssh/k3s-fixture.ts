@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { K3sOidcApiServer, K3sOidcApiServerArgs } from "../../components";
+import { K3sOidcPlan } from "../../components/k3s/settings";
 import { MockHarness, valueOf } from "../harness";
 import { SshResult, SshServer } from "./sshd";
 import { StandIns } from "./stand-ins";
@@ -38,6 +39,8 @@ export interface Commands {
     stdin: string;
     dropIn: string;
     authenticationConfig: string | undefined;
+    /** The plan the component exports (planJson; the doctor's server checks read it). */
+    plan: K3sOidcPlan;
 }
 
 export interface Case {
@@ -103,7 +106,7 @@ export interface CommandOptions { user?: string; stack?: string; name?: string; 
 
 /**
  * The command texts K3sOidcApiServer registers (under mocks) for `configFile` on `server`; the
- * K3s script tests and the OpenRC tests both run these.
+ * K3s script tests, the OpenRC tests and the doctor's server checks all run these.
  */
 export async function registeredCommands(server: SshServer, configFile: string, args: Partial<K3sOidcApiServerArgs> = {}, options: CommandOptions = {}): Promise<Commands> {
     const h = await MockHarness.install({ stack: options.stack ?? "dev" });
@@ -120,10 +123,11 @@ export async function registeredCommands(server: SshServer, configFile: string, 
     }, { parent });
     const dropIn = await valueOf(component.dropIn);
     const authenticationConfig = await valueOf(component.authenticationConfig);
+    const plan = JSON.parse(await valueOf(component.planJson)) as K3sOidcPlan;
     await h.settle();
     const cmd = h.one("command:remote:Command");
     assert.strictEqual(cmd.inputs.connection.port, server.port);
-    return { create: cmd.inputs.create, update: cmd.inputs.update, delete: cmd.inputs.delete, stdin: cmd.inputs.stdin, dropIn, authenticationConfig };
+    return { create: cmd.inputs.create, update: cmd.inputs.update, delete: cmd.inputs.delete, stdin: cmd.inputs.stdin, dropIn, authenticationConfig, plan };
 }
 
 /** Runs one of the commands over SSH with the script on stdin, as remote.Command does. */
