@@ -79,7 +79,7 @@ describe("K3sOidcApiServer on OpenRC (a real openrc-run and supervise-daemon, ov
         assert.match(d.stdout, /removed .*oidc-dev\.yaml/);
         assert.ok(!fs.existsSync(t.dropIn));
         assert.strictEqual(server.restarts(), 3);
-        assert.ok(await server.readyWithin());
+        await server.waitReady(5000);
         assert.deepStrictEqual(t.standIns.state().apiserverArgs, ["audit-log-maxage=30"]);
     });
 

@@ -297,7 +297,13 @@ export class OpenRcK3s {
         await this.waitReady(5000, before);
     }
 
-    /** Waits until a server started after `startsBefore` starts is ready. */
+    /**
+     * Waits until a server started after `startsBefore` starts is ready. Also the check that a run
+     * left the server ready: right after a run the state can be caught mid-write (a start writes
+     * "0", then "1"), because on a loaded machine OpenRC has been seen to leave an earlier
+     * supervise-daemon running after `rc-service restart`, whose child starts and writes the state
+     * after the run has ended. A server that stays down still fails, with its log.
+     */
     async waitReady(ms: number, startsBefore = 0): Promise<void> {
         const until = Date.now() + ms;
         const ready = () => fs.readFileSync(path.join(this.standIns.stateDir, "ready"), "utf8") === "1";
@@ -329,24 +335,6 @@ export class OpenRcK3s {
     startsLog(): string {
         const p = path.join(this.standIns.stateDir, "openrc-starts.log");
         return fs.existsSync(p) ? fs.readFileSync(p, "utf8") : "";
-    }
-
-    /**
-     * Whether the server is ready, or becomes ready within `ms`. Right after a run the state can be
-     * caught mid-write (a start writes "0", then "1"): on a loaded machine OpenRC has been seen to
-     * leave an earlier supervise-daemon running after `rc-service restart`, whose child starts and
-     * writes the state after the run has ended. A server that stays down still fails.
-     */
-    async readyWithin(ms = 5000): Promise<boolean> {
-        const until = Date.now() + ms;
-        const ready = () => fs.readFileSync(path.join(this.standIns.stateDir, "ready"), "utf8") === "1";
-        while (!ready()) {
-            if (Date.now() > until) {
-                return false;
-            }
-            await new Promise((r) => setTimeout(r, 50));
-        }
-        return true;
     }
 
     /** The PID supervise-daemon supervises (OpenRC's record), undefined when none. */
