@@ -54,7 +54,7 @@ describe("K3sOidcApiServer scripts over a real SSH server: one change at a time,
     it("a run killed after installing (kill -9, reboot) is settled by the next run: rolled back, restarted, then applied", async () => {
         const { cmds: changed, running: killed } = await changeInRestart({ clientId: "headlamp-2" }, 2);
         // When the killed restart would have finished, had it survived the kill.
-        const killedRestartEnds = Number(fs.readFileSync(path.join(ssh.dir, "state", "restarts.log"), "utf8").trim().split("\n")[1].split(" ")[1]) + 2000;
+        const killedRestartEnds = Number(fs.readFileSync(path.join(standIns.stateDir, "restarts.log"), "utf8").trim().split("\n")[1].split(" ")[1]) + 2000;
         assert.ok(signalScriptSession("SIGKILL") >= 2);
         await killed.done;
         assert.ok(!standIns.state().ready, "killed with the new files installed and the API server down");
