@@ -16,7 +16,7 @@ import { runChecks } from "../../cli/doctor";
 import { CheckResult } from "../../cli/report";
 import { serverChecks } from "../../cli/servers";
 import { SshTarget, formatTarget, parseSshTarget } from "../../cli/ssh";
-import { Commands, registeredCommands } from "../ssh/k3s-fixture";
+import { Commands, caseRoot, registeredCommands } from "../ssh/k3s-fixture";
 import { SshServer, freePort } from "../ssh/sshd";
 import { StandIns } from "../ssh/stand-ins";
 
@@ -49,11 +49,7 @@ describe("doctor: the server checks against servers prepared by the runbook's ap
     /** A fresh server: config.yaml with the user's own settings, a ready API server, no restarts yet. */
     function freshServer(): void {
         n += 1;
-        root = path.join(ssh.dir, `case-${n}`);
-        const etc = path.join(root, "etc", "rancher", "k3s");
-        fs.mkdirSync(etc, { recursive: true, mode: 0o755 });
-        configFile = path.join(etc, "config.yaml");
-        fs.writeFileSync(configFile, USER_CONFIG, { mode: 0o600 });
+        ({ root, configFile } = caseRoot(ssh.dir, n, USER_CONFIG));
         standIns.install({ service: "k3s", configFile, version: "v1.31.4", binary: "k3s" });
     }
 

@@ -76,14 +76,24 @@ export function useK3sServer(): void {
     });
 }
 
-/** A fresh server: config.yaml with the user's own args, a ready API server, no restarts yet. */
-export function freshServer(version = "v1.31.4", userConfig = USER_CONFIG): Case {
-    n += 1;
-    const root = path.join(ssh.dir, `case-${n}`);
+/**
+ * Test case `n`'s server root under `sshDir` (case-<n>), with <root>/etc/rancher/k3s/config.yaml
+ * holding `userConfig` (mode 0600, as the K3s install script leaves it).
+ */
+export function caseRoot(sshDir: string, n: number, userConfig: string): { root: string; configFile: string } {
+    const root = path.join(sshDir, `case-${n}`);
     const dir = path.join(root, "etc", "rancher", "k3s");
     fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
     const configFile = path.join(dir, "config.yaml");
     fs.writeFileSync(configFile, userConfig, { mode: 0o600 });
+    return { root, configFile };
+}
+
+/** A fresh server: config.yaml with the user's own args, a ready API server, no restarts yet. */
+export function freshServer(version = "v1.31.4", userConfig = USER_CONFIG): Case {
+    n += 1;
+    const { root, configFile } = caseRoot(ssh.dir, n, userConfig);
+    const dir = path.dirname(configFile);
     standIns.install({ service: "k3s", configFile, version, binary: "k3s" });
     c = {
         root,

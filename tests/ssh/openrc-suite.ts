@@ -10,7 +10,7 @@ import { K3sOidcApiServerArgs } from "../../components";
 import { SshResult, SshServer } from "./sshd";
 import { StandIns } from "./stand-ins";
 import { OpenRcK3s, OpenRcK3sOptions, endServers, openRcAvailable, prepareOpenRc, removeStaleServices } from "./openrc";
-import { Commands, ISSUER, OIDC_ARGS, registeredCommands } from "./k3s-fixture";
+import { Commands, ISSUER, OIDC_ARGS, caseRoot, registeredCommands } from "./k3s-fixture";
 
 export { ISSUER, OIDC_ARGS };
 export const USER_CONFIG = "# the user's own K3s config\nkube-apiserver-arg:\n  - audit-log-maxage=30\n";
@@ -68,11 +68,7 @@ export function openRcSuite(): OpenRcSuite {
     /** A K3s server under OpenRC, started: config.yaml with the user's own arg, no OIDC yet. */
     async function freshServer(options: OpenRcK3sOptions = {}): Promise<OpenRcK3s> {
         n += 1;
-        root = path.join(ssh.dir, `case-${n}`);
-        const dir = path.join(root, "etc", "rancher", "k3s");
-        fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
-        configFile = path.join(dir, "config.yaml");
-        fs.writeFileSync(configFile, USER_CONFIG, { mode: 0o600 });
+        ({ root, configFile } = caseRoot(ssh.dir, n, USER_CONFIG));
         dropIn = path.join(`${configFile}.d`, "oidc-dev.yaml");
         // Its own state: the previous test's server may still be stopping (and writes its state as it ends).
         // The systemd stand-in knows only "k3s": systemctl does not know our OpenRC service.
