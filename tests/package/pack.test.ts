@@ -60,6 +60,14 @@ function consumerLock(pkg: Manifest, tarball: string, rootDeps: Record<string, s
     return { name: "consumer", version: "1.0.0", lockfileVersion: 3, requires: true, packages: out };
 }
 
+/** The mocks' answers to the Authentik SDK's data sources, for both runners below (JavaScript source). */
+const INVOKE_ANSWERS = String.raw`const answers = {
+    "authentik:index/getFlow:getFlow": (a) => ({ id: "flow-" + a.slug, slug: a.slug }),
+    "authentik:index/getCertificateKeyPair:getCertificateKeyPair": (a) => ({ id: "kp-uuid", name: a.name }),
+    "authentik:index/getPropertyMappingProviderScope:getPropertyMappingProviderScope": (a) => ({ id: "x", ids: (a.managedLists || []).map((m) => "scope-" + m), managedLists: a.managedLists }),
+    "authentik:index/getGroup:getGroup": (a) => ({ id: "group-" + a.name, name: a.name }),
+};`;
+
 /**
  * Runs the compiled consumer under mocks with the consumer's @pulumi/pulumi and prints, as JSON
  * after a marker, every registration (type, name, parent type), every invoke and the stack outputs.
@@ -69,12 +77,7 @@ const pulumi = require("@pulumi/pulumi");
 const registered = [];
 const invokes = [];
 let pending = 0;
-const answers = {
-    "authentik:index/getFlow:getFlow": (a) => ({ id: "flow-" + a.slug, slug: a.slug }),
-    "authentik:index/getCertificateKeyPair:getCertificateKeyPair": (a) => ({ id: "kp-uuid", name: a.name }),
-    "authentik:index/getPropertyMappingProviderScope:getPropertyMappingProviderScope": (a) => ({ id: "x", ids: (a.managedLists || []).map((m) => "scope-" + m), managedLists: a.managedLists }),
-    "authentik:index/getGroup:getGroup": (a) => ({ id: "group-" + a.name, name: a.name }),
-};
+${INVOKE_ANSWERS}
 pulumi.runtime.setAllConfig({}, []);
 pulumi.runtime.setMocks({
     newResource: (args) => {
@@ -131,12 +134,7 @@ const { config, secretKeys, project } = JSON.parse(process.env.TEMPLATE_CONFIG);
 const registered = [];
 let pending = 0;
 let n = 0;
-const answers = {
-    "authentik:index/getFlow:getFlow": (a) => ({ id: "flow-" + a.slug, slug: a.slug }),
-    "authentik:index/getCertificateKeyPair:getCertificateKeyPair": (a) => ({ id: "kp-uuid", name: a.name }),
-    "authentik:index/getPropertyMappingProviderScope:getPropertyMappingProviderScope": (a) => ({ id: "x", ids: (a.managedLists || []).map((m) => "scope-" + m), managedLists: a.managedLists }),
-    "authentik:index/getGroup:getGroup": (a) => ({ id: "group-" + a.name, name: a.name }),
-};
+${INVOKE_ANSWERS}
 pulumi.runtime.setAllConfig(config, secretKeys);
 pulumi.runtime.setMocks({
     newResource: (args) => {
