@@ -300,9 +300,13 @@ export class OpenRcK3s {
     /**
      * Waits until a server started after `startsBefore` starts is ready. Also the check that a run
      * left the server ready: right after a run the state can be caught mid-write (a start writes
-     * "0", then "1"), because on a loaded machine OpenRC has been seen to leave an earlier
-     * supervise-daemon running after `rc-service restart`, whose child starts and writes the state
-     * after the run has ended. A server that stays down still fails, with its log.
+     * "0", then "1") by a second supervise-daemon of the same service that is still starting its
+     * child. OpenRC starts one whenever another service's `rc-service restart` overlaps this
+     * service's restart (another test file's, or the previous test's service stopping in the
+     * background): openrc-run's restart lists every service in state started before it stops its
+     * own, and afterwards starts each of them that is stopped by then, dependency or not
+     * (openrc-run.c: svc_restart, get_started_services, start_services), and this service is
+     * stopped between its own stop and start. A server that stays down still fails, with its log.
      */
     async waitReady(ms: number, startsBefore = 0): Promise<void> {
         const until = Date.now() + ms;
@@ -358,7 +362,8 @@ export class OpenRcK3s {
         return new Promise((resolve) => {
             const child = spawn("sh", ["-c", 'if [ -f "$1" ]; then rc-service "$2" stop; rc-service "$2" zap; fi; rm -f "$1"', "sh", script, service], { stdio: "ignore" });
             child.on("exit", () => {
-                // A supervisor OpenRC no longer tracks (e.g. one left by a restart a timeout cut short) ends too.
+                // A supervisor OpenRC no longer tracks ends too (one left by a restart a timeout cut
+                // short, or a second one another service's restart started: see waitReady).
                 endSupervisors(service);
                 for (const d of ["options", "daemons", "started", "failed", "starting", "stopping", "inactive", "wasinactive", "scheduled", "exclusive"]) {
                     fs.rmSync(path.join(OPENRC_DIR, d, service), { recursive: true, force: true });
