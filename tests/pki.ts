@@ -95,11 +95,12 @@ export function makeCa(dir: string, name: string): KeyPair {
     const cert = path.join(dir, `${name}-ca.crt`);
     const key = path.join(dir, `${name}-ca.key`);
     const id = `ca:${name}`;
-    const made = reuse(id, cert, key, keyFor(id));
+    const keyPem = keyFor(id);
+    const made = reuse(id, cert, key, keyPem);
     if (made) {
         return made;
     }
-    fs.writeFileSync(key, keyFor(id), { mode: 0o600 });
+    fs.writeFileSync(key, keyPem, { mode: 0o600 });
     openssl([
         "req", "-x509", "-key", key, "-days", "1",
         "-subj", `/CN=${name} test CA`,
@@ -121,11 +122,12 @@ export function issueCert(ca: KeyPair, dir: string, name: string, opts: LeafOpti
     const ext = path.join(dir, `${name}.ext`);
     const subject = `/CN=${opts.commonName}${(opts.organizations ?? []).map((o) => `/O=${o}`).join("")}`;
     const id = `leaf:${name}:${JSON.stringify(opts)}:${ca.certPem}`;
-    const made = reuse(id, cert, key, keyFor(`leaf:${name}`));
+    const keyPem = keyFor(`leaf:${name}`);
+    const made = reuse(id, cert, key, keyPem);
     if (made) {
         return made;
     }
-    fs.writeFileSync(key, keyFor(`leaf:${name}`), { mode: 0o600 });
+    fs.writeFileSync(key, keyPem, { mode: 0o600 });
     openssl(["req", "-new", "-key", key, "-subj", subject, "-out", csr], dir);
     const sans = [...(opts.ips ?? []).map((ip) => `IP:${ip}`), ...(opts.dnsNames ?? []).map((d) => `DNS:${d}`)];
     const lines = [
