@@ -146,12 +146,16 @@ describe("K3sOidcApiServer rendering (pure)", () => {
             assert.deepStrictEqual(headerVariables(plan).map(([k]) => k), required, label);
             const script = renderScript(plan);
             assert.ok(script.endsWith(runbook()), `${label}: the script is the header, then runbook.sh unchanged`);
-            // sh reads the header back to the plan's values, byte for byte.
+            // sh reads the header back to the plan's values, byte for byte: one sh per variant prints every
+            // variable NUL-terminated (one process per variable was 220 processes, past the test's
+            // timeout on a loaded machine).
             const head = script.slice(0, script.length - runbook().length);
-            for (const [k, v] of headerVariables(plan)) {
-                const r = spawnSync("sh", ["-euc", `${head}printf "%s" "$${k}"`], { encoding: "utf8" });
-                assert.strictEqual(r.stdout, String(v), `${label}: ${k}`);
-            }
+            const vars = headerVariables(plan);
+            const r = spawnSync("sh", ["-euc", `${head}printf '%s\\0' ${vars.map(([k]) => `"$${k}"`).join(" ")}`], { encoding: "utf8" });
+            assert.strictEqual(r.status, 0, `${label}: ${r.stderr}`);
+            const read = r.stdout.split("\0").slice(0, -1);
+            assert.strictEqual(read.length, vars.length, `${label}: one value per variable`);
+            vars.forEach(([k, v], i) => assert.strictEqual(read[i], String(v), `${label}: ${k}`));
         }
         const header = (input: K3sPlanInput) => Object.fromEntries(headerVariables(resolvePlan(input)));
         assert.strictEqual(header(base).authcfg_restart, "no", "K3s reloads the AuthenticationConfiguration itself");
