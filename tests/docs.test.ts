@@ -46,7 +46,7 @@ describe("docs: reference generated from the code", () => {
             assert.ok(problems.some((p) => p.includes("the row of `tlsSecretName` differs from Pulumi.yaml")), problems.join("\n"));
             // npm run docs fixes it.
             fs.writeFileSync(path.join(dir, "docs", "configuration.md"), regenerate(dir, "docs/configuration.md"));
-            assert.deepStrictEqual(staleParts(dir), []);
+            assert.deepStrictEqual(staleParts(dir).filter((p) => p.startsWith("docs/configuration.md")), []);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
@@ -114,7 +114,10 @@ describe("docs: the doctor's checks table", () => {
         const table = text.split("\n").filter((l) => /^\| \d+ \|/.test(l)).join("\n");
         const documented = [...table.matchAll(/`([a-z-]+)`:/g)].map((m) => m[1]);
         const checks = [...new Set(checksFor({} as DoctorInputs).map((c) => c.name))];
-        assert.deepStrictEqual(documented, checks, "docs/troubleshooting.md: the checks table (`name`: what it checks) must list cli/doctor.ts's checks in order");
+        const missing = checks.filter((c) => !documented.includes(c));
+        const unknown = documented.filter((c) => !checks.includes(c));
+        assert.deepStrictEqual({ missing, unknown }, { missing: [], unknown: [] }, "docs/troubleshooting.md's checks table: add each missing check (as `name`: what it checks) to the row of its group, remove each unknown one");
+        assert.deepStrictEqual(documented, checks, "docs/troubleshooting.md's checks table lists the checks in another order than cli/doctor.ts runs them");
     });
 });
 
