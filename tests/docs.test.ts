@@ -132,6 +132,7 @@ describe("docs: links", () => {
         assert.strictEqual(githubSlug("What `email_verified: True` vouches for"), "what-email_verified-true-vouches-for");
         assert.strictEqual(githubSlug("No Authentik identity becomes a Kubernetes `system:` identity"), "no-authentik-identity-becomes-a-kubernetes-system-identity");
         assert.strictEqual(githubSlug("Quickest start: `pulumi new`"), "quickest-start-pulumi-new");
+        assert.strictEqual(githubSlug("Ünïcode — and ½ of it"), "ünïcode--and--of-it");
         assert.deepStrictEqual([...anchorsOf("# A\n## A\n```\n# not a heading\n```\n### A!\n")], ["a", "a-1", "a-2"]);
         assert.deepStrictEqual(linksOf("[x](a.md#b) `[y](c.md)` ![i](img.png \"t\")\n```\n[z](d.md)\n```\n"), ["a.md#b", "img.png"]);
     });

@@ -32,17 +32,18 @@ function withoutCode(markdown: string): string {
 }
 
 /**
- * GitHub's anchor for a heading (its github-slugger): the heading's text as rendered (code spans,
- * emphasis and links reduced to their text), lower-cased, every character that is not a letter,
- * a digit, a mark, `_`, `-` or a space removed, and each space turned into `-`. A repeated anchor
- * on one page gets `-1`, `-2`, ... appended.
+ * GitHub's anchor for a heading, as github-slugger makes it (Flet/github-slugger,
+ * `script/generate-regex.mjs`): the heading's text as rendered (code spans, emphasis and links
+ * reduced to their text), lower-cased, with the Unicode categories it strips removed (punctuation
+ * but `_` and `-`, symbols, controls, format, separators but the space, other numbers), and each
+ * space turned into `-`. A repeated anchor on one page gets `-1`, `-2`, ... appended.
  */
 export function githubSlug(heading: string): string {
     const text = heading
         .replace(/!?\[([^\]]*)\]\([^)]*\)/g, "$1")
         .replace(/<[^>]+>/g, "")
         .replace(/[*`]/g, "");
-    return text.trim().toLowerCase().replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, "").replace(/ /g, "-");
+    return text.trim().toLowerCase().replace(/[^\p{L}\p{M}\p{Nd}\p{Nl}\p{Pc} -]/gu, "").replace(/ /g, "-");
 }
 
 /** The anchors of a Markdown file: its ATX headings' slugs (with GitHub's `-n` suffixes for repeats). */
