@@ -93,8 +93,10 @@ describe("docs: reference generated from the code", () => {
         const listed = new Set([...Object.keys(PROVIDER_KEYS), ...Object.keys(projectConfig())]);
         const unlisted = [...read_].filter((k) => !listed.has(k));
         assert.deepStrictEqual(unlisted, [], `program/config.ts reads ${unlisted.join(", ")}: declare each in Pulumi.yaml's config: (type, default, description; an authentik: key in PROVIDER_KEYS of tests/docs-reference.ts), then run npm run docs to add it to docs/configuration.md`);
-        const unread = [...listed].filter((k) => !read_.has(k));
-        assert.deepStrictEqual(unread, [], `Pulumi.yaml or PROVIDER_KEYS lists ${unread.join(", ")}, which program/config.ts never reads: remove the key or read it`);
+        // A key read through another helper still names the key as a string somewhere in program/.
+        const programText = fs.readdirSync(path.join(ROOT, "program")).filter((f) => f.endsWith(".ts")).map((f) => read(path.join("program", f))).join("\n");
+        const unread = [...listed].filter((k) => !read_.has(k) && !programText.includes(`"${k}"`));
+        assert.deepStrictEqual(unread, [], `Pulumi.yaml or PROVIDER_KEYS lists ${unread.join(", ")}, which program/ never names: remove the key or read it`);
     });
 
     it("every arg and output of the components has TSDoc (the args tables are made from it)", () => {
