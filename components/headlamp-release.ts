@@ -127,7 +127,8 @@ export interface HeadlampReleaseArgs {
     /**
      * Headlamp chart version. Default `0.45.0`. At least 0.43.0, the oldest chart whose rendering of
      * these values (externalSecret with `hasScopes`, `callbackURL`, `usePKCE`, `secret.create:
-     * false`) was checked with `helm template`; not 0.40.1 (crash-loops). Plain, so it can be checked.
+     * false`) was checked with `helm template`; 0.40.1-0.42 also pass `-oidc-scopes`; not 0.40.1
+     * (crash-loops). Plain, so it can be checked.
      */
     chartVersion?: string;
     /** Chart repository. Default `https://kubernetes-sigs.github.io/headlamp/` (the old headlamp-k8s.github.io one is gone). */
@@ -145,19 +146,23 @@ export interface HeadlampReleaseArgs {
     gateway?: HeadlampGatewayArgs;
     /** The OIDC client. Required. */
     oidc: HeadlampOidcArgs;
-    /** Users and groups bound to `cluster-admin`. Default none. */
+    /**
+     * Users and groups bound to `cluster-admin`. Default none. With neither `admins` nor `viewers`,
+     * `pulumi up` warns that nobody can act until RBAC is granted elsewhere.
+     */
     admins?: HeadlampSubjectsArgs;
     /** Users and groups bound to `view` (read-only, no Secrets). Default none. */
     viewers?: HeadlampSubjectsArgs;
     /**
      * Prefix the API server puts before usernames (K3sOidcApiServer's `usernamePrefix`). Default
      * `""` (`-` also means none, as for kube-apiserver); must match the API server, or the user
-     * bindings match nobody.
+     * bindings match nobody. It may not lead into `system:`.
      */
     usernamePrefix?: pulumi.Input<string>;
     /**
      * Prefix the API server puts before group names (K3sOidcApiServer's `groupsPrefix`). Default
-     * `oidc:`; must match the API server, or the group bindings match nobody.
+     * `oidc:`; must match the API server, or the group bindings match nobody. Required: `""`, `-`,
+     * and `system:` or a start of it are refused.
      */
     groupsPrefix?: pulumi.Input<string>;
     /**

@@ -73,14 +73,17 @@ export interface K3sOidcApiServerArgs {
      * Prefix for usernames. Default `""`: no prefix, so users are plain claim values (e.g.
      * `alice@example.com`), which is how HeadlampRelease's RBAC binds them. In flags mode an empty
      * prefix is passed as `oidc-username-prefix=-`, because kube-apiserver would otherwise prefix
-     * every claim but `email` with `<issuer>#`. `-` also means none.
+     * every claim but `email` with `<issuer>#`. `-` also means none. Empty only with `usernameClaim`
+     * `email` (another claim could name a `system:` user), never `system:` or a start of it; must match
+     * HeadlampRelease's.
      */
     usernamePrefix?: pulumi.Input<string>;
     /** Token claim with the user's groups (Authentik's `profile` scope carries `groups`). Default `groups`. */
     groupsClaim?: pulumi.Input<string>;
     /**
      * Prefix for group names. Default `oidc:`, so an Authentik group named `system:masters` becomes
-     * `oidc:system:masters` and cannot pose as a built-in group. `""` means none.
+     * `oidc:system:masters` and cannot pose as a built-in group. Required: `""`, `-`, and `system:` or
+     * a start of it are refused. Must match HeadlampRelease's.
      */
     groupsPrefix?: pulumi.Input<string>;
     /**

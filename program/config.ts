@@ -46,7 +46,7 @@ export const CONFIG_DEFAULTS = {
 
 /** Logged when `authentik:insecure` is true. */
 export const INSECURE_WARNING = "authentik:insecure is true: the Pulumi Authentik provider does not verify Authentik's TLS certificate, so whoever sits in between can read the API token. "
-    + "For a private CA, set headlamp-sso:authentikCaPem and run pulumi with SSL_CERT_FILE pointing at a bundle of the system roots plus that CA, then unset authentik:insecure (README, \"Private CA\").";
+    + "For a private CA, set headlamp-sso:authentikCaPem and run pulumi with SSL_CERT_FILE pointing at a bundle of the system roots plus that CA, then unset authentik:insecure (docs/deploy.md, \"Private CA\").";
 
 /** kubelogin's loopback redirect URIs (defined with the Authentik settings; the doctor checks them too). */
 export { KUBELOGIN_REDIRECT_URIS } from "../components/authentik/settings";
@@ -514,7 +514,7 @@ export function emailBindingWarning(s: Pick<StackSettings, "authentik" | "apiSer
     }
     return `${fullKey("adminUsers")}/${fullKey("viewerUsers")} bind ${bound.length} user(s) by email while ${fullKey("accessGroups")} is empty, so every Authentik user may log in as whatever email their account shows: `
         + 'Authentik does not require unique emails, and an enrollment flow, a federated source or the setting "Allow users to change email" (default_user_change_email) lets a user present another user\'s address and act as that Kubernetes user. '
-        + `Prefer groups (${fullKey("adminGroups")}, ${fullKey("viewerGroups")}) and set ${fullKey("accessGroups")} (README, "Security notes").`;
+        + `Prefer groups (${fullKey("adminGroups")}, ${fullKey("viewerGroups")}) and set ${fullKey("accessGroups")} (docs/security.md).`;
 }
 
 /** `system:` names in the RBAC lists are refused, naming the config key. */

@@ -1,11 +1,12 @@
 // Node.js 22 and 24: every package.json of the repository declares what @pulumi/pulumi itself
 // requires (its engines say node >= 22; Node.js 20 reached its end of life on 2026-04-30), the
-// README says so, and CI brings Node 24 LTS where the machine's node is older.
+// README and docs/deploy.md say so, and CI brings Node 24 LTS where the machine's node is older.
 import * as assert from "assert";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { markdownFiles } from "./markdown-links";
 import { Manifest, readJson, ROOT } from "./npm";
 
 describe("Node.js 22 or 24", () => {
@@ -20,11 +21,14 @@ describe("Node.js 22 or 24", () => {
         assert.strictEqual((readJson<{ packages: Record<string, Manifest> }>("package-lock.json").packages[""]).engines?.node, ">=22");
     });
 
-    it("the README's test and deploy prerequisites say Node.js 22 or 24, and nothing older", () => {
+    it("the README's test prerequisites and docs/deploy.md's deploy prerequisites say Node.js 22 or 24, and no Markdown file anything older", () => {
         const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
         assert.match(readme, /On a fresh machine with Node\.js 22 or 24 and npm 11/);
-        assert.match(readme, /- The \[Pulumi CLI\][^\n]*\n?[^\n]*Node\.js 22 or 24/);
-        assert.doesNotMatch(readme, /Node\.js 20\+|Node\.js 18/);
+        const deploy = fs.readFileSync(path.join(ROOT, "docs", "deploy.md"), "utf8");
+        assert.match(deploy, /- The \[Pulumi CLI\][^\n]*\n?[^\n]*Node\.js 22 or 24/);
+        for (const file of markdownFiles(ROOT)) {
+            assert.doesNotMatch(fs.readFileSync(path.join(ROOT, file), "utf8"), /Node\.js 20\+|Node\.js 18/, file);
+        }
     });
 
     describe(".ci/node.sh (sourced by .ci/run) with stand-in node and npm", () => {

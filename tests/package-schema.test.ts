@@ -143,10 +143,10 @@ describe("package: multi-language component schema (Pulumi analyzer)", function 
         assert.ok(!names.includes("authentik") && !names.includes("terraform-provider"), `unexpected dependencies: ${names.join(", ")}`);
     });
 
-    it("whole numbers are `number` and no input is marked secret: the analyzer has neither (README says so)", function () {
+    it("whole numbers are `number` and no input is marked secret: the analyzer has neither (docs/other-languages.md says so)", function () {
         // The Node.js analyzer maps every TypeScript number to "number" and has no way to mark a
         // property secret. If a newer SDK adds either, this fails: use it for ports, timeouts and
-        // privateKey/privateKeyPassword/clientSecret, and update the README's multi-language section.
+        // privateKey/privateKeyPassword/clientSecret, and update docs/other-languages.md.
         const types = built().types ?? {};
         const resources = built().resources;
         const typeOf = (p: unknown) => (p as { type?: string } | undefined)?.type;

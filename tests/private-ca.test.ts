@@ -285,7 +285,7 @@ describe("private CA of Authentik (authentikCaPem), end to end", function () {
             const caFlag = p.dropInArgs.find((a) => a.startsWith("oidc-ca-file="));
             const caPath = /\nca_file=(\S+)/.exec(run.h.one(T.command).inputs.stdin as string)?.[1];
             assert.strictEqual(caFlag, `oidc-ca-file=${caPath}`, "kube-apiserver is pointed at that file");
-            assert.strictEqual(caPath, "/etc/rancher/k3s/oidc-dev-oidc-ca.pem", "next to config.yaml, named after the stack, as the README says");
+            assert.strictEqual(caPath, "/etc/rancher/k3s/oidc-dev-oidc-ca.pem", "next to config.yaml, named after the stack, as docs/deploy.md says");
             assert.strictEqual(p.headlamp, BUNDLE);
             assert.strictEqual(p.kubelogin, BUNDLE);
             assert.deepStrictEqual(run.warnings.filter((w) => /insecure|authentikCaPem/.test(w)), []);

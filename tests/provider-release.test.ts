@@ -1,7 +1,7 @@
 // The Authentik Terraform provider release is written once (sdks/authentik/package.json's `pulumi`
 // block) and every other place that names it says the same: the base64 parameter the
 // terraform-provider plugin decodes, the SDK's registerPackage call, Pulumi.yaml's `packages:`, the
-// lockfiles, the READMEs (plugin and offline sections, the provider cache path and file names) and
+// lockfiles, the docs (plugin and offline sections, the provider cache path and file names) and
 // the doctor. A release the registry does not have fails every user's first `pulumi preview`.
 import * as assert from "assert";
 import * as fs from "fs";
@@ -99,17 +99,17 @@ describe("the Authentik Terraform provider release: one version everywhere", () 
         assert.strictEqual(readJson<LockFile>("provider", "package-lock.json").packages["../sdks/authentik"]?.version, RELEASE.version);
     });
 
-    it("the README names it in the plugin, offline and library sections, with the cache path and file names of that release", () => {
-        const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
-        const section = (title: string) => {
+    it("docs/deploy.md names it in the plugin and offline sections, docs/components.md in the library section, with the cache path and file names of that release", () => {
+        const section = (page: string, title: string) => {
+            const readme = fs.readFileSync(path.join(ROOT, "docs", page), "utf8");
             const start = readme.indexOf(`\n### ${title}`) >= 0 ? readme.indexOf(`\n### ${title}`) : readme.indexOf(`\n## ${title}`);
-            assert.ok(start >= 0, `README has no section ${title}`);
+            assert.ok(start >= 0, `docs/${page} has no section ${title}`);
             const next = readme.slice(start + 1).search(/\n##+ /);
             return readme.slice(start, next < 0 ? undefined : start + 1 + next);
         };
         const v = RELEASE.version;
-        assert.ok(namedVersions(section("Plugins, and what `pulumi install` does here")).includes(v));
-        const offline = section("Offline or air-gapped machines");
+        assert.ok(namedVersions(section("deploy.md", "Plugins, and what `pulumi install` does here")).includes(v));
+        const offline = section("deploy.md", "Offline or air-gapped machines");
         for (const text of [
             `dynamic_tf_plugins/registry.opentofu.org/goauthentik/authentik/${v}/linux_amd64`,
             `terraform-provider-authentik_${v}_linux_amd64.zip`,
@@ -117,7 +117,7 @@ describe("the Authentik Terraform provider release: one version everywhere", () 
         ]) {
             assert.ok(offline.includes(text), `the offline section names ${text}`);
         }
-        assert.ok(namedVersions(section("Use as a library")).includes(v));
+        assert.ok(namedVersions(section("components.md", "Use as a library")).includes(v));
     });
 
     it("no file of the repository names another version of the provider", () => {

@@ -112,7 +112,7 @@ describe("pulumi new template (templates/headlamp-k3s)", () => {
         assert.strictEqual(unwrapBase64Key("bm90IGEga2V5"), "bm90IGEga2V5", "base64 of something that is not a private key stays as written");
     });
 
-    it("depends on the headlamp-sso package by a git tag of the version in package.json, as README's \"Use as a library\" installs it", () => {
+    it("depends on the headlamp-sso package by a git tag of the version in package.json, as docs/components.md's \"Use as a library\" installs it", () => {
         const pkg = JSON.parse(fs.readFileSync(path.join(TEMPLATE_DIR, "package.json"), "utf8")) as { dependencies: Record<string, string> };
         const root = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string; devDependencies: Record<string, string> };
         assert.match(pkg.dependencies["headlamp-sso"], new RegExp(`^git\\+https://github\\.com/[^/]+/headlamp-sso\\.git#v${root.version.replace(/\./g, "\\.")}$`));

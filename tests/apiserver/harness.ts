@@ -40,7 +40,7 @@ export { freePort };
 
 /**
  * The Kubernetes versions the tier runs on (`.ci/run` runs it once per version; setup.sh builds
- * each): the oldest the README promises structured mode `v1` for that the Go module proxy serves,
+ * each): the oldest docs/ promise structured mode `v1` for that the Go module proxy serves,
  * and the newest the proxy serves.
  */
 export const K8S_VERSIONS = ["1.34.4", "1.37.2"] as const;

@@ -1,4 +1,4 @@
-// Regenerates the README's example doctor run (npx ts-node tests/doctor/example-run.ts, after
+// Regenerates docs/troubleshooting.md's example doctor run (npx ts-node tests/doctor/example-run.ts, after
 // tests/apiserver/setup.sh): the doctor in-process against the test suite's stand-ins on 127.0.0.1
 // (the fake Authentik issuer and API, a fake Headlamp behind a proxy that does not forward https)
 // and a real kube-apiserver with K3sOidcApiServer's flags but no RBAC binding for the user.
