@@ -426,5 +426,13 @@ describe("headlamp-sso doctor against fake Authentik, Authentik API and Headlamp
         assert.strictEqual(by.apiserver.status, "fail");
         assert.match(by.apiserver.detail, /127\.0\.0\.1:1 is not reachable/);
         assert.ok(!r.out.includes("kubeconfig-client-secret-never-printed") && !r.err.includes("kubeconfig-client-secret-never-printed"));
+        // A stack without authentikVersion sends 2026.5's fields, which this 2025.12.4 drops.
+        assert.strictEqual(by["authentik-version"].status, "fail");
+        assert.match(by["authentik-version"].detail, /Authentik 2025\.12\.4 runs, and the stack has no authentikVersion, so the component assumes 2026\.5: grant_types is sent and dropped/);
+        fs.writeFileSync(path.join(w.dir, "outputs.json"), JSON.stringify({ ...outputs, authentikVersion: "2025.12" }));
+        const set = JSON.parse((await doctor(["--stack", "dev", "--authentik-url", w.api.baseUrl, "--ca-file", w.caFile, "--token-file", w.tokenFile, "--json"], { env: { PATH: `${bin}:/usr/bin:/bin`, AUTHENTIK_TOKEN: API_TOKEN } })).out) as Row[];
+        const version = set.find((x) => x.check === "authentik-version")!;
+        assert.strictEqual(version.status, "pass", version.detail);
+        assert.match(version.detail, /the stack's authentikVersion says 2025\.12, which sends the fields it stores/);
     });
 });
