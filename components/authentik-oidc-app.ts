@@ -109,8 +109,9 @@ export interface AuthentikOidcAppArgs {
      * a field it does not have without an error, and the provider then reads back something other
      * than it sent, so every `pulumi up` shows an update. `grant_types` and `redirect_uri_type`
      * are sent only to 2026.5 and newer (which restricts grant types), the application's icon only
-     * to 2025.12 and newer. Default: unset, which assumes 2026.5 or newer (what this component
-     * always sent) and logs a warning, so an existing stack changes nothing until it is set.
+     * to 2025.12 and newer. A plain string, not an Output: it decides which inputs are registered.
+     * Default: unset, which assumes 2026.5 or newer (what this component always sent) and logs a
+     * warning, so an existing stack changes nothing until it is set.
      */
     authentikVersion?: string;
 }
