@@ -1,6 +1,7 @@
 // The doctor's command line. Pure: turns argv into options or a usage error (exit code 2) that
 // names the flag, the bad value and the fix. Secrets never come from flags (AUTHENTIK_TOKEN is an
 // environment variable, the ID token a file), so no argv value is secret.
+import { parseAuthentikVersion } from "../components/authentik/versions";
 import { parseSshTarget } from "./ssh";
 
 /** Thrown for bad usage; the doctor prints it with the usage text and exits 2. */
@@ -14,6 +15,8 @@ export interface DoctorArgs {
     clientId?: string;
     headlampUrl?: string;
     authentikUrl?: string;
+    /** `--authentik-version`: the release the stack is configured for (its `authentikVersion`). */
+    authentikVersion?: string;
     kubeconfig?: string;
     caFile?: string;
     tokenFile?: string;
@@ -43,6 +46,8 @@ current stack when the Pulumi CLI is on PATH.
   --client-id ID          OAuth2 client id (stack: clientId)
   --headlamp-url URL      Headlamp's URL (stack: headlampUrl)
   --authentik-url URL     Authentik's base URL for its API (default: from the issuer)
+  --authentik-version V   the Authentik release the stack is configured for, e.g. 2025.12
+                          (stack: authentikVersion); compared with the one Authentik reports
   --kubeconfig FILE       admin kubeconfig: the API server's URL and CA, and RBAC
   --ca-file FILE          PEM of the private CA of the issuer and Headlamp
   --token-file FILE|-     an ID token to test (- reads stdin), e.g.
@@ -70,6 +75,7 @@ const VALUE_FLAGS: Record<string, keyof DoctorArgs> = {
     "--client-id": "clientId",
     "--headlamp-url": "headlampUrl",
     "--authentik-url": "authentikUrl",
+    "--authentik-version": "authentikVersion",
     "--kubeconfig": "kubeconfig",
     "--ca-file": "caFile",
     "--token-file": "tokenFile",
@@ -140,6 +146,9 @@ export function parseArgs(argv: readonly string[]): DoctorArgs {
         if (v !== undefined && v.trim() === "") {
             throw new UsageError(`${flag} must not be empty.`);
         }
+    }
+    if (args.authentikVersion !== undefined && parseAuthentikVersion(args.authentikVersion) === undefined) {
+        throw new UsageError(`--authentik-version ${JSON.stringify(args.authentikVersion)} is not an Authentik release; give it as YYYY.M or YYYY.M.P, e.g. --authentik-version 2025.12.`);
     }
     for (const target of args.ssh) {
         try {

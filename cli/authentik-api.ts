@@ -14,6 +14,7 @@ import type {
     ProvidersOauth2PreviewUserRetrieveRequest,
     ScopeMapping,
     Settings,
+    Version,
 } from "@goauthentik/api";
 import { request, trustWith } from "./http";
 
@@ -69,6 +70,11 @@ export function adminSettingsRetrieve(): ApiRequest {
     return { path: "/admin/settings/", query: {} };
 }
 
+/** GET /admin/version/ (the client's adminVersionRetrieve): the running release, `version_current`. */
+export function adminVersionRetrieve(): ApiRequest {
+    return { path: "/admin/version/", query: {} };
+}
+
 /** The URL of a request under Authentik's base URL. */
 export function urlOf(baseUrl: string, req: ApiRequest): string {
     const q = new URLSearchParams(req.query).toString();
@@ -114,5 +120,9 @@ export class AuthentikApi {
 
     settings(): Promise<Wire<Settings>> {
         return this.get<Settings>(adminSettingsRetrieve());
+    }
+
+    version(): Promise<Wire<Version>> {
+        return this.get<Version>(adminVersionRetrieve());
     }
 }

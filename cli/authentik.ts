@@ -6,6 +6,7 @@
 // authorization_code and refresh_token grants.
 import { AUTHENTIK_DEFAULTS, KUBELOGIN_REDIRECT_URIS, MANAGED_SCOPES, issuerUrlFor } from "../components/authentik/settings";
 import { AUTHENTIK_TERRAFORM_PROVIDER } from "../components/authentik/terraform-provider";
+import { AUTHENTIK_MIN_VERSION, AUTHENTIK_NEWEST_VERSION, AUTHENTIK_SINCE, VERSION_SUPPORT, authentikApiFields, parseAuthentikVersion, versionSupport } from "../components/authentik/versions";
 import { defaultCallbackUrl } from "../components/headlamp/settings";
 import { AllowedRedirect, Check, DoctorInputs, Facts } from "./context";
 import { AuthentikApi, AuthentikApiError } from "./authentik-api";
@@ -149,16 +150,79 @@ export function judgePreview(p: ProviderView, preview: Record<string, unknown> |
     return pass(`${usernameClaim} ${JSON.stringify(preview[usernameClaim] ?? null)}, email_verified ${JSON.stringify(preview.email_verified ?? null)}, ${groupsClaim} ${JSON.stringify(preview[groupsClaim])} (preview for the API token's user)${settingsNote}.`);
 }
 
-/** The grant types (Authentik 2026.5+ lists them; older versions allow both). */
-export function judgeGrants(p: ProviderView): Outcome {
-    if (p.grantTypes === undefined || p.grantTypes.length === 0) {
-        return pass("this Authentik does not restrict grant types.");
+/**
+ * The grant types. Authentik 2026.5 and newer list them on the provider and refuse a grant not
+ * listed; older releases have no such list and allow every grant. `version` is the release the API
+ * reported (undefined when it could not be read: then the provider's answer speaks alone).
+ */
+export function judgeGrants(p: ProviderView, version?: string): Outcome {
+    const known = version !== undefined && parseAuthentikVersion(version) !== undefined;
+    const restricts = known ? authentikApiFields(version).grantTypes : p.grantTypes !== undefined;
+    if (!restricts) {
+        return pass(known
+            ? `Authentik ${version} does not restrict grant types (providers have a grant type list since ${AUTHENTIK_SINCE.grantTypes}): the token endpoint takes authorization_code and refresh_token.`
+            : "this Authentik does not restrict grant types (no grant type list on the provider: before 2026.5).");
     }
-    const missing = NEEDED_GRANTS.filter((g) => !p.grantTypes!.includes(g));
+    const listed = p.grantTypes ?? [];
+    const missing = NEEDED_GRANTS.filter((g) => !listed.includes(g));
     if (missing.length > 0) {
-        return fail(`the provider does not allow the ${missing.join(" and ")} grant (it allows ${JSON.stringify(p.grantTypes)}); the token endpoint refuses it.`, `Add ${missing.join(" and ")} to the provider's grant types in Authentik, or run pulumi up: AuthentikOidcApp sets its grantTypes through the Terraform provider ${AUTHENTIK_TERRAFORM_PROVIDER.source} ${AUTHENTIK_TERRAFORM_PROVIDER.version}.`);
+        const fix = `Add ${missing.join(" and ")} to the provider's grant types in Authentik, or run pulumi up with authentikVersion set to ${version ?? "your Authentik's release"}: AuthentikOidcApp then sets its grantTypes through the Terraform provider ${AUTHENTIK_TERRAFORM_PROVIDER.source} ${AUTHENTIK_TERRAFORM_PROVIDER.version}.`;
+        return listed.length === 0
+            ? fail(`${known ? `Authentik ${version}` : "this Authentik"} restricts grant types and the provider lists none, so its token endpoint refuses every login.`, fix)
+            : fail(`the provider does not allow the ${missing.join(" and ")} grant (it allows ${JSON.stringify(listed)}); the token endpoint refuses it.`, fix);
     }
-    return pass(`allows ${JSON.stringify(p.grantTypes)}.`);
+    return pass(`${known ? `Authentik ${version} restricts grant types; the provider ` : ""}allows ${JSON.stringify(listed)}.`);
+}
+
+/** What differs between what a stack configured for `configured` sends and what `running` stores. */
+function versionMismatch(configured: string | undefined, running: string): string[] {
+    const sent = authentikApiFields(configured);
+    const has = authentikApiFields(running);
+    const out: string[] = [];
+    for (const [field, label] of [["grantTypes", "grant_types"], ["redirectUriType", "redirect_uri_type"], ["metaIcon", "the application's meta_icon"]] as const) {
+        if (sent[field] && !has[field]) {
+            out.push(`${label} is sent and dropped (every pulumi up shows an update)`);
+        } else if (!sent[field] && has[field]) {
+            out.push(field === "grantTypes" ? `${label} is not sent, so grant types are not restricted` : `${label} is not sent (every pulumi up shows an update)`);
+        }
+    }
+    return out;
+}
+
+/**
+ * The release Authentik reports: inside the supported range, and, when the stack (or
+ * --authentik-version) says which release it is configured for, one that stores the same fields.
+ */
+export function judgeVersion(current: string, configured: DoctorInputs["configuredVersion"]): Outcome {
+    const v = parseAuthentikVersion(current);
+    const range = `${AUTHENTIK_MIN_VERSION} to ${AUTHENTIK_NEWEST_VERSION}`;
+    if (v === undefined) {
+        return fail(`Authentik reports version ${JSON.stringify(current)}, which is not a release number (YYYY.M.P).`, `Check --authentik-url (Authentik's base URL); headlamp-sso supports Authentik ${range}.`);
+    }
+    const support = versionSupport(v);
+    if (support === VERSION_SUPPORT.tooOld) {
+        return fail(`Authentik ${current} is older than ${AUTHENTIK_MIN_VERSION}, the oldest release headlamp-sso supports (${range}).`, `Upgrade Authentik to ${AUTHENTIK_MIN_VERSION} or newer, then set authentikVersion to the new release and run pulumi up.`);
+    }
+    if (support === VERSION_SUPPORT.newer) {
+        return fail(`Authentik ${current} is newer than ${AUTHENTIK_NEWEST_VERSION}, the newest release headlamp-sso is checked against (${range}).`, `Check Authentik's release notes for changes to OAuth2 providers and applications; docs/deploy.md's "Authentik versions" table says what each checked release stores. The component treats it like ${AUTHENTIK_NEWEST_VERSION}.`);
+    }
+    const restricts = authentikApiFields(current).grantTypes ? "restricts grant types" : "does not restrict grant types";
+    const set = `pulumi config set authentikVersion ${current} and run pulumi up`;
+    if (configured !== undefined && configured.value !== undefined) {
+        const diff = versionMismatch(configured.value, current);
+        if (diff.length > 0) {
+            return fail(`Authentik ${current} runs, but ${configured.from} says ${configured.value}: ${diff.join("; ")}.`, configured.from === "--authentik-version" ? `Give --authentik-version ${current}, and set the stack's authentikVersion to it too (${set}).` : `Run ${set}.`);
+        }
+        return pass(`Authentik ${current} (supported: ${range}); it ${restricts}; ${configured.from} says ${configured.value}, which sends the fields it stores.`);
+    }
+    if (configured !== undefined) {
+        const diff = versionMismatch(undefined, current);
+        if (diff.length > 0) {
+            return fail(`Authentik ${current} runs, and the stack has no authentikVersion, so the component assumes 2026.5: ${diff.join("; ")}.`, `Run ${set}.`);
+        }
+        return pass(`Authentik ${current} (supported: ${range}); it ${restricts}. The stack has no authentikVersion; set it (${set}) to stop the warning.`);
+    }
+    return pass(`Authentik ${current} (supported: ${range}); it ${restricts}. Set the stack's authentikVersion to ${current}.`);
 }
 
 /** Authentik's system settings the checks judge, or why they could not be read. */
@@ -255,11 +319,16 @@ function authentikBase(inputs: DoctorInputs): string | undefined {
 }
 
 function missingForProvider(inputs: DoctorInputs): string | undefined {
+    if (!inputs.clientId && inputs.authentikToken) {
+        return "no client id (give --client-id).";
+    }
+    return missingForApi(inputs);
+}
+
+/** Why the Authentik API cannot be read with these inputs. */
+function missingForApi(inputs: DoctorInputs): string | undefined {
     if (!inputs.authentikToken) {
         return "no AUTHENTIK_TOKEN in the environment (an Authentik API token lets the doctor read the provider's settings).";
-    }
-    if (!inputs.clientId) {
-        return "no client id (give --client-id).";
     }
     const base = authentikBase(inputs);
     if (!base) {
@@ -270,6 +339,28 @@ function missingForProvider(inputs: DoctorInputs): string | undefined {
     }
     return undefined;
 }
+
+/**
+ * The release Authentik reports. After the provider check: when that one failed (a refused token,
+ * no such provider) this one is skipped rather than failing again; it runs without a client id.
+ */
+export const versionCheck: Check = {
+    name: "authentik-version",
+    needs: [],
+    after: ["issuer", "signing", "provider"],
+    missing: missingForApi,
+    async run(inputs: DoctorInputs, facts: Facts): Promise<Outcome> {
+        const base = authentikBase(inputs)!;
+        let current: string;
+        try {
+            current = (await new AuthentikApi(base, inputs.authentikToken!, inputs.caPem).version()).version_current;
+        } catch (err) {
+            return explainApiError(err, base);
+        }
+        facts.authentikVersion = current;
+        return judgeVersion(current, inputs.configuredVersion);
+    },
+};
 
 export const providerCheck: Check = {
     name: "provider",
@@ -287,14 +378,14 @@ export const providerCheck: Check = {
 };
 
 /** A check on the provider the `provider` check read (it runs only when that one passed). */
-function providerSubcheck(name: string, judge: (read: ProviderRead, inputs: DoctorInputs) => Outcome): Check {
+function providerSubcheck(name: string, judge: (read: ProviderRead, inputs: DoctorInputs, facts: Facts) => Outcome): Check {
     return {
         name,
         needs: ["provider"],
         after: [],
         missing: missingForProvider,
         async run(inputs: DoctorInputs, facts: Facts): Promise<Outcome> {
-            return judge(await providerOf(inputs, facts), inputs);
+            return judge(await providerOf(inputs, facts), inputs, facts);
         },
     };
 }
@@ -303,4 +394,4 @@ export const redirectsCheck = providerSubcheck("redirect-uris", (read, inputs) =
 
 export const mappingsCheck = providerSubcheck("scope-mappings", (read, inputs) => judgePreview(read.provider!, read.preview, inputs.usernameClaim, inputs.groupsClaim, read.settings));
 
-export const grantsCheck = providerSubcheck("grant-types", (read) => judgeGrants(read.provider!));
+export const grantsCheck = providerSubcheck("grant-types", (read, _inputs, facts) => judgeGrants(read.provider!, facts.authentikVersion));

@@ -65,6 +65,12 @@ export interface DoctorInputs {
     now: () => number;
     /** The K3s servers to inspect over SSH and the plan the stack applied (absent: no server checks). */
     servers?: ServerInputs;
+    /**
+     * The Authentik release the stack is configured for (`authentikVersion`) and where that came
+     * from (`--authentik-version`, or the stack's output); `value` undefined when the stack that
+     * was read has none. Absent when neither a flag nor a stack says.
+     */
+    configuredVersion?: { value: string | undefined; from: string };
 }
 
 /** Facts found by earlier checks. */
@@ -74,6 +80,8 @@ export interface Facts {
     allowedRedirects?: AllowedRedirect[];
     claims?: Record<string, unknown>;
     user?: { username: string; groups: string[] };
+    /** The Authentik release the API reported (`version_current`). */
+    authentikVersion?: string;
 }
 
 /** One check: a name, the checks it builds on, and what it does. */

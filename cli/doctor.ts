@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { K3S_OIDC_DEFAULTS } from "../components/k3s/settings";
 import { DoctorArgs, USAGE, UsageError, parseArgs } from "./args";
-import { grantsCheck, mappingsCheck, providerCheck, redirectsCheck } from "./authentik";
+import { grantsCheck, mappingsCheck, providerCheck, redirectsCheck, versionCheck } from "./authentik";
 import { apiAuthCheck, apiServerCheck, rbacCheck } from "./apiserver";
 import { Check, DoctorInputs, Facts } from "./context";
 import { headlampCheck, loginCheck } from "./headlamp";
@@ -23,6 +23,7 @@ export const CHECKS: readonly Check[] = [
     issuerCheck,
     signingCheck,
     providerCheck,
+    versionCheck,
     redirectsCheck,
     mappingsCheck,
     grantsCheck,
@@ -148,7 +149,7 @@ function serversFrom(args: DoctorArgs, outputs: StackOutputs, io: DoctorIo): Doc
 }
 
 /** Flags first, then the stack's outputs, then defaults. */
-export function inputsFrom(args: DoctorArgs, outputs: StackOutputs, io: DoctorIo): DoctorInputs {
+export function inputsFrom(args: DoctorArgs, outputs: StackOutputs, io: DoctorIo, stackRead = false): DoctorInputs {
     const claims: ClaimSettings = outputs.apiServerDropIn ? claimSettingsOf(outputs.apiServerDropIn) : {};
     const kubeconfigText = args.kubeconfig ? readFileFlag("--kubeconfig", args.kubeconfig, io.cwd) : undefined;
     let token: string | undefined;
@@ -178,6 +179,9 @@ export function inputsFrom(args: DoctorArgs, outputs: StackOutputs, io: DoctorIo
         cluster: args.cluster ?? "main",
         now: io.now ?? (() => Math.floor(Date.now() / 1000)),
         servers: serversFrom(args, outputs, io),
+        configuredVersion: args.authentikVersion !== undefined
+            ? { value: args.authentikVersion, from: "--authentik-version" }
+            : stackRead ? { value: outputs.authentikVersion, from: "the stack's authentikVersion" } : undefined,
     };
 }
 
@@ -194,7 +198,7 @@ export async function runDoctor(argv: readonly string[], io: DoctorIo): Promise<
         }
         const step = await stackStep(args, io);
         stack = step.result;
-        inputs = inputsFrom(args, step.outputs, io);
+        inputs = inputsFrom(args, step.outputs, io, step.result.status === STATUS.pass);
     } catch (err) {
         if (err instanceof UsageError) {
             io.stderr.write(`headlamp-sso doctor: ${err.message}\n\n${USAGE}`);

@@ -26,6 +26,8 @@ export interface StackOutputs {
     kubeconfig?: string;
     apiServerDropIn?: string;
     apiServerInspect?: ApiServerInspect;
+    /** The Authentik release the stack is configured for (`authentikVersion`), when set. */
+    authentikVersion?: string;
 }
 
 /** The API server's claim settings, as a drop-in's kube-apiserver args give them. */
@@ -76,7 +78,7 @@ export function pickOutputs(json: unknown): StackOutputs {
     const usable = !!inspect && Array.isArray(inspect.servers) && inspect.servers.every((s) => typeof s === "string")
         && !!plan && typeof plan === "object" && typeof plan.name === "string" && typeof plan.owner === "string" && typeof plan.configFile === "string" && typeof plan.issuerUrl === "string";
     return {
-        issuerUrl: str("issuerUrl"), clientId: str("clientId"), headlampUrl: str("headlampUrl"), kubeconfig: str("kubeconfig"), apiServerDropIn: str("apiServerDropIn"),
+        issuerUrl: str("issuerUrl"), clientId: str("clientId"), headlampUrl: str("headlampUrl"), kubeconfig: str("kubeconfig"), apiServerDropIn: str("apiServerDropIn"), authentikVersion: str("authentikVersion"),
         apiServerInspect: usable ? { plan: plan as K3sOidcPlan, servers: inspect.servers as string[], ...(typeof inspect.sudo === "boolean" ? { sudo: inspect.sudo } : {}) } : undefined,
     };
 }

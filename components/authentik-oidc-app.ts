@@ -7,11 +7,14 @@ import {
     AUTHENTIK_DEFAULTS,
     EMAIL_VERIFIED_EXPRESSION,
     discoveryUrlFor,
+    grantTypesFor,
     issuerUrlFor,
+    metaIconFor,
     planScopes,
     renderRedirectUris,
     validateAuthentikArgs,
 } from "./authentik/settings";
+import { VERSION_SUPPORT, authentikApiFields, newerVersionWarning, parseAuthentikVersion, unsetVersionWarning, versionSupport } from "./authentik/versions";
 
 export { AUTHENTIK_DEFAULTS, MANAGED_SCOPES } from "./authentik/settings";
 
@@ -32,13 +35,17 @@ export interface AuthentikOidcAppArgs {
     /**
      * Redirect URIs allowed for this client, matched strictly: Headlamp's
      * `https://<host>/oidc-callback`, and `http://localhost:8000` for kubelogin. https only, except
-     * http on localhost / 127.0.0.1. Each is sent as `{matching_mode: "strict", url,
-     * redirect_uri_type: "authorization"}`, the shape the provider reads back.
+     * http on localhost / 127.0.0.1. Each is sent as `{matching_mode: "strict", url}`, plus
+     * `redirect_uri_type: "authorization"` for Authentik 2026.5 and newer (see `authentikVersion`):
+     * the shape that release reads back.
      */
     redirectUris: pulumi.Input<pulumi.Input<string>[]>;
     /** URL the Authentik library tile opens (usually Headlamp's URL). Default: none. */
     launchUrl?: pulumi.Input<string>;
-    /** Icon URL of the library tile. Default: Headlamp's logo. */
+    /**
+     * Icon URL of the library tile. Default: Headlamp's logo. Authentik 2025.10's API cannot set
+     * it (see `authentikVersion`): there the tile gets no icon, and setting `icon` is refused.
+     */
     icon?: pulumi.Input<string>;
     /**
      * Slug of the flow that authorizes the client (the consent screen). Default
@@ -78,7 +85,8 @@ export interface AuthentikOidcAppArgs {
      * Grant types the provider's token endpoint accepts (Terraform `grant_types`); a grant not
      * listed is refused, and an empty list refuses every login. Default `authorization_code`
      * (Headlamp's and kubelogin's login) and `refresh_token` (how both renew tokens); must include
-     * `authorization_code`.
+     * `authorization_code`. Only Authentik 2026.5 and newer have grant types on a provider (see
+     * `authentikVersion`); older releases allow every grant, and setting this for them is refused.
      */
     grantTypes?: string[];
     /**
@@ -95,6 +103,17 @@ export interface AuthentikOidcAppArgs {
     accessGroups?: string[];
     /** Create the `accessGroups` in Authentik instead of looking them up. Default false. */
     createAccessGroups?: boolean;
+    /**
+     * The Authentik release this provider lives in, `YYYY.M` or `YYYY.M.P` (e.g. `2025.12`; the
+     * doctor prints it), 2025.10 or newer. It decides which fields are sent: Authentik's API drops
+     * a field it does not have without an error, and the provider then reads back something other
+     * than it sent, so every `pulumi up` shows an update. `grant_types` and `redirect_uri_type`
+     * are sent only to 2026.5 and newer (which restricts grant types), the application's icon only
+     * to 2025.12 and newer. A plain string, not an Output: it decides which inputs are registered.
+     * Default: unset, which assumes 2026.5 or newer (what this component always sent) and logs a
+     * warning, so an existing stack changes nothing until it is set.
+     */
+    authentikVersion?: string;
 }
 
 /**
@@ -123,6 +142,12 @@ export class AuthentikOidcApp extends pulumi.ComponentResource {
         super("headlamp-sso:index:AuthentikOidcApp", name, {}, opts);
         const parent = { parent: this };
         const d = AUTHENTIK_DEFAULTS;
+        const api = authentikApiFields(args.authentikVersion);
+        if (args.authentikVersion === undefined) {
+            void pulumi.log.warn(unsetVersionWarning("authentikVersion"), this);
+        } else if (versionSupport(parseAuthentikVersion(args.authentikVersion)!) === VERSION_SUPPORT.newer) {
+            void pulumi.log.warn(newerVersionWarning("authentikVersion", args.authentikVersion), this);
+        }
 
         const slug = pulumi.output(args.slug);
         const flowId = (flowSlug: string) => authentik.getFlowOutput({ slug: flowSlug }, parent).id;
@@ -155,8 +180,8 @@ export class AuthentikOidcApp extends pulumi.ComponentResource {
             authorizationFlow: flowId(args.authorizationFlow ?? d.authorizationFlow),
             authenticationFlow: flowId(args.authenticationFlow ?? d.authenticationFlow),
             invalidationFlow: flowId(args.invalidationFlow ?? d.invalidationFlow),
-            allowedRedirectUris: pulumi.output(args.redirectUris).apply(renderRedirectUris),
-            grantTypes: args.grantTypes ?? d.grantTypes,
+            allowedRedirectUris: pulumi.output(args.redirectUris).apply((uris) => renderRedirectUris(uris, api)),
+            grantTypes: grantTypesFor(args.grantTypes, api),
             signingKey,
             propertyMappings,
             issuerMode: "per_provider",
@@ -171,7 +196,7 @@ export class AuthentikOidcApp extends pulumi.ComponentResource {
             slug,
             protocolProvider: provider.providerOauth2Id.apply((id) => Number(id)),
             metaLaunchUrl: args.launchUrl,
-            metaIcon: args.icon ?? d.icon,
+            metaIcon: metaIconFor(args.icon, api),
             policyEngineMode: "any",
         }, parent);
 

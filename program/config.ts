@@ -4,6 +4,7 @@
 import { isIPv6 } from "net";
 import * as pulumi from "@pulumi/pulumi";
 import { AUTHENTIK_DEFAULTS } from "../components/authentik/settings";
+import { checkAuthentikVersion } from "../components/authentik/versions";
 import { ParentRef, checkSectionName } from "../components/headlamp/route";
 import { K3sAuthConfigApiVersion, K3sDistribution, K3sOidcMode, K3sServiceManager } from "../components/k3s/settings";
 import { checkGroupsPrefix, checkNotSystemName, checkUsernamePrefix } from "../components/validation";
@@ -69,6 +70,8 @@ export interface StackSettings {
         insecure: boolean | undefined;
         /** `authentikCaPem`: the private CA of Authentik's TLS certificate, for everything that contacts the issuer. */
         caPem: string | undefined;
+        /** `authentikVersion`: the Authentik release (`YYYY.M[.P]`), which decides the fields sent; undefined when not set. */
+        version: string | undefined;
         appSlug: string;
         appName: string;
         authorizationFlow: string;
@@ -342,6 +345,8 @@ export function readSettings(): StackSettings {
     }
     const caPem = raw("authentikCaPem");
     checkCertificateBundle(problems, fullKey("authentikCaPem"), caPem, "the CA certificate(s) that signed Authentik's TLS certificate");
+    const authentikVersion = raw("authentikVersion");
+    checkAuthentikVersion(problems, fullKey("authentikVersion"), authentikVersion);
     const appSlug = str("appSlug", `headlamp-${stack}`);
     checkSlug(problems, fullKey("appSlug"), appSlug);
     const authorizationFlow = str("authorizationFlow", CONFIG_DEFAULTS.authorizationFlow);
@@ -438,6 +443,7 @@ export function readSettings(): StackSettings {
             token,
             insecure,
             caPem,
+            version: authentikVersion,
             appSlug,
             appName: str("appName", CONFIG_DEFAULTS.appName),
             authorizationFlow,

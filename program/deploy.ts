@@ -23,6 +23,8 @@ export interface HeadlampSsoOutputs {
     apiServerDropIn: pulumi.Output<string>;
     /** What `headlamp-sso doctor` inspects the K3s servers with: the plan they got, and where (`user@host:port`). */
     apiServerInspect: pulumi.Output<{ plan: unknown; servers: string[] }>;
+    /** The Authentik release the stack is configured for (`authentikVersion`; the doctor compares it with the server's); undefined when not set. */
+    authentikVersion: string | undefined;
 }
 
 /**
@@ -64,6 +66,7 @@ export function deployHeadlampSso(): HeadlampSsoOutputs {
         emailVerified: settings.authentik.emailVerified,
         accessGroups: settings.authentik.accessGroups,
         createAccessGroups: settings.authentik.createAccessGroups,
+        authentikVersion: settings.authentik.version,
     }, { providers: { authentik: authentikProvider } });
 
     const apiServer = new K3sOidcApiServer(`oidc-${stack}`, {
@@ -144,5 +147,6 @@ export function deployHeadlampSso(): HeadlampSsoOutputs {
         apiServerDropIn: apiServer.dropIn,
         apiServerInspect: pulumi.all([apiServer.planJson, apiServer.appliedServers])
             .apply(([plan, servers]) => ({ plan: JSON.parse(plan) as unknown, servers })),
+        authentikVersion: settings.authentik.version,
     };
 }

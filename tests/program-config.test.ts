@@ -81,6 +81,12 @@ describe("program config", () => {
         assert.strictEqual(await secretOf(s.apiServer.sshPrivateKey), true);
         assert.strictEqual(await valueOf(s.apiServer.sshPrivateKey), TEST_SECRETS.sshPrivateKey);
         assert.strictEqual(await secretOf(s.authentik.token!), true);
+        assert.strictEqual(s.authentik.version, "2026.5");
+    });
+
+    it("reads authentikVersion as written, and leaves it undefined when unset", async () => {
+        assert.strictEqual((await settingsFor(stackConfig("Pulumi.dev.yaml", { ...TEST_SECRETS, authentikVersion: "2025.12.4" }))).authentik.version, "2025.12.4");
+        assert.strictEqual((await settingsFor(stackConfig("Pulumi.dev.yaml", { ...TEST_SECRETS, authentikVersion: undefined }))).authentik.version, undefined);
     });
 
     it("parses ports, users, IPv6 and known host keys", async () => {
@@ -132,6 +138,9 @@ describe("program config", () => {
         ["a host key for an unknown host", { sshHostKeys: ["other ssh-ed25519 AAAA"] }, /headlamp-sso:sshHostKeys: has a key for "other", which is not in servers/],
         ["missing headlampHost", { headlampHost: undefined }, /headlamp-sso:headlampHost: is required/],
         ["a bad headlampHost", { headlampHost: "https://Headlamp.example.com" }, /headlamp-sso:headlampHost: .* is not a DNS name/],
+        ["a bad authentikVersion", { authentikVersion: "2025.12-rc1" }, /headlamp-sso:authentikVersion: "2025\.12-rc1" is not an Authentik release; write it as YYYY\.M or YYYY\.M\.P/],
+        ["an unquoted 2025.10 (YAML's 2025.1)", { authentikVersion: 2025.10 }, /headlamp-sso:authentikVersion: "2025\.1" is not an Authentik release .*quote it/],
+        ["an authentikVersion below 2025.10", { authentikVersion: "2024.12.3" }, /headlamp-sso:authentikVersion: "2024\.12\.3" is older than Authentik 2025\.10/],
         ["a bad appSlug", { appSlug: "my app" }, /headlamp-sso:appSlug: "my app" is not a valid slug/],
         ["a bad namespace", { namespace: "Head_lamp" }, /headlamp-sso:namespace: "Head_lamp" is not a valid Kubernetes name/],
         ["a bad boolean", { createAccessGroups: "yes" }, /headlamp-sso:createAccessGroups: "yes" is not a boolean/],

@@ -245,6 +245,20 @@ describe("the program (index.ts) under mocks", function () {
         });
     });
 
+    it("authentikVersion reaches the component (2025.12: no grant types, no redirect URI types) and the stack outputs; unset, it warns", async () => {
+        const run = await runProgram(dev({ authentikVersion: "2025.12" }));
+        const provider = run.h.one(T.oauth2);
+        assert.deepStrictEqual(provider.inputs.allowedRedirectUris.map((r: Record<string, string>) => Object.keys(r).sort()), [["matching_mode", "url"], ["matching_mode", "url"], ["matching_mode", "url"]]);
+        assert.ok(!("grantTypes" in provider.inputs));
+        assert.strictEqual(run.program.authentikVersion, "2025.12");
+        assert.strictEqual(pickOutputs({ authentikVersion: run.program.authentikVersion }).authentikVersion, "2025.12");
+        assert.deepStrictEqual(run.warnings.filter((w) => w.includes("authentikVersion")), []);
+        const unset = await runProgram(dev({ authentikVersion: undefined }));
+        assert.deepStrictEqual(unset.h.one(T.oauth2).inputs.grantTypes, ["authorization_code", "refresh_token"]);
+        assert.strictEqual(unset.program.authentikVersion, undefined);
+        assert.strictEqual(unset.warnings.filter((w) => w.startsWith("authentikVersion is not set")).length, 1);
+    });
+
     it("kubectlAccess false: no loopback redirect URIs and no kubeconfig export", async () => {
         const run = await runProgram(dev({ kubectlAccess: false }));
         assert.deepStrictEqual(run.h.one(T.oauth2).inputs.allowedRedirectUris, [

@@ -27,6 +27,7 @@ export function templatePrompts(): Record<string, ProjectTemplateConfigValue> {
 export const ANSWERS: Record<string, string> = {
     "authentik:url": "https://auth.example.com",
     "authentik:token": "template-authentik-token",
+    authentikVersion: "2025.12",
     headlampHost: "headlamp.example.com",
     sshPrivateKey: Buffer.from(SSH_KEY_PEM).toString("base64"),
 };

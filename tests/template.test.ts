@@ -56,7 +56,7 @@ describe("pulumi new template (templates/headlamp-k3s)", () => {
 
     it("prompts for exactly what a first deployment needs, each entry well-formed with a description a user can act on", () => {
         const prompts = templatePrompts();
-        assert.deepStrictEqual(Object.keys(prompts).sort(), ["adminGroups", "authentik:token", "authentik:url", "headlampHost", "servers", "sshPrivateKey"]);
+        assert.deepStrictEqual(Object.keys(prompts).sort(), ["adminGroups", "authentik:token", "authentik:url", "authentikVersion", "headlampHost", "servers", "sshPrivateKey"]);
         for (const [key, prompt] of Object.entries(prompts)) {
             assert.deepStrictEqual(Object.keys(prompt).filter((k) => !["description", "default", "secret"].includes(k)), [], `${key}: only description, default and secret`);
             assert.ok(typeof prompt.description === "string" && prompt.description.length >= 40, `${key} has a description`);
@@ -77,6 +77,7 @@ describe("pulumi new template (templates/headlamp-k3s)", () => {
         assert.strictEqual(s.headlamp.host, "headlamp.example.com");
         assert.deepStrictEqual(s.apiServer.servers, [{ user: "root", host: "k3s-1.lan", port: 22 }]);
         assert.deepStrictEqual(s.headlamp.adminGroups, ["authentik Admins"]);
+        assert.strictEqual(s.authentik.version, "2025.12");
         assert.strictEqual(await valueOf(s.apiServer.sshPrivateKey), SSH_KEY_PEM, "the one-line base64 answer is the key");
         assert.strictEqual(await secretOf(s.apiServer.sshPrivateKey), true);
         assert.strictEqual(await secretOf(s.authentik.token!), true);

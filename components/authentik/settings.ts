@@ -11,6 +11,7 @@ import {
     show,
 } from "../validation";
 import { normalisedBaseUrl, showUrl } from "../validation";
+import { AUTHENTIK_SINCE, AuthentikApiFields, authentikApiFields, checkAuthentikVersion } from "./versions";
 
 /** Defaults of AuthentikOidcApp, in one place for the code, the docs and the tests. */
 export const AUTHENTIK_DEFAULTS = {
@@ -67,13 +68,36 @@ export function planScopes(scopes: readonly string[], emailVerified: boolean): S
     return { managed, customEmail };
 }
 
+/** One allowed redirect URI as the Terraform provider takes it (a map: its keys stay snake_case). */
+export interface RedirectUriEntry {
+    matching_mode: string;
+    url: string;
+    /** Only for Authentik 2026.5 and newer, whose API stores it. */
+    redirect_uri_type?: string;
+}
+
 /**
- * Each allowed redirect URI as the provider keeps it: strict matching, and `redirect_uri_type`
- * `authorization` (provider 2026.5 reads that key back, with that default, so an entry without it
- * would show a diff on every update).
+ * Each allowed redirect URI, matched strictly. For Authentik 2026.5 and newer also
+ * `redirect_uri_type: "authorization"`: that API stores it and the provider reads it back (with
+ * that default), so an entry without it would differ on every update. Older releases drop the
+ * key, so it is left out for them: what is sent is then what they read back.
  */
-export function renderRedirectUris(uris: readonly string[]): { matching_mode: string; url: string; redirect_uri_type: string }[] {
-    return uris.map((url) => ({ matching_mode: "strict", url, redirect_uri_type: "authorization" }));
+export function renderRedirectUris(uris: readonly string[], api: Pick<AuthentikApiFields, "redirectUriType"> = authentikApiFields(undefined)): RedirectUriEntry[] {
+    return uris.map((url) => (api.redirectUriType ? { matching_mode: "strict", url, redirect_uri_type: "authorization" } : { matching_mode: "strict", url }));
+}
+
+/**
+ * The provider's grant types for an Authentik release: the list (default authorization_code and
+ * refresh_token) where the release restricts grant types (2026.5 and newer), else undefined, so
+ * the field is left to the provider (optional and computed: it reads back `[]` with no diff).
+ */
+export function grantTypesFor(grantTypes: readonly string[] | undefined, api: Pick<AuthentikApiFields, "grantTypes">): string[] | undefined {
+    return api.grantTypes ? [...(grantTypes ?? AUTHENTIK_DEFAULTS.grantTypes)] : undefined;
+}
+
+/** The application's icon URL for an Authentik release: 2025.10's API cannot set it (undefined). */
+export function metaIconFor<T>(icon: T | undefined, api: Pick<AuthentikApiFields, "metaIcon">): T | string | undefined {
+    return api.metaIcon ? (icon ?? AUTHENTIK_DEFAULTS.icon) : undefined;
 }
 
 /** kubelogin's loopback redirect URIs (its default port, and its fallback). */
@@ -117,6 +141,7 @@ export interface AuthentikArgsToCheck {
     emailVerified?: boolean;
     accessGroups?: string[];
     createAccessGroups?: boolean;
+    authentikVersion?: string;
 }
 
 /** Checks every arg of AuthentikOidcApp and returns all problems (none when the args are fine). */
@@ -209,6 +234,19 @@ export function validateAuthentikArgs(args: AuthentikArgsToCheck | undefined): P
 
     if (args.grantTypes !== undefined) {
         checkGrantTypes(problems, args.grantTypes);
+    }
+
+    const beforeVersion = problems.list.length;
+    checkAuthentikVersion(problems, "authentikVersion", args.authentikVersion);
+    if (problems.list.length === beforeVersion && args.authentikVersion !== undefined) {
+        const api = authentikApiFields(args.authentikVersion);
+        // A field the release drops would be sent on every update and never stored.
+        if (args.grantTypes !== undefined && !api.grantTypes) {
+            problems.add("grantTypes", `is set, but Authentik ${args.authentikVersion} (authentikVersion) has no grant types on its providers: they arrived in ${AUTHENTIK_SINCE.grantTypes}, and older releases allow every grant and drop the list; remove grantTypes, or upgrade Authentik and set authentikVersion.`);
+        }
+        if (args.icon !== undefined && !api.metaIcon) {
+            problems.add("icon", `is set, but Authentik ${args.authentikVersion} (authentikVersion) cannot set an application's icon URL through its API (meta_icon arrived in ${AUTHENTIK_SINCE.metaIcon}); remove icon and upload the icon in Authentik's admin interface, or upgrade Authentik.`);
+        }
     }
 
     if (args.accessGroups !== undefined) {

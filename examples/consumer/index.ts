@@ -25,6 +25,8 @@ const sso = new AuthentikOidcApp("headlamp-sso", {
     redirectUris: [`https://${headlampHost}/oidc-callback`],
     launchUrl: `https://${headlampHost}/`,
     accessGroups: ["headlamp-admins"],
+    // Your Authentik's release: which fields it stores (grant types only from 2026.5).
+    authentikVersion: "2026.5",
 }, { providers: [authentikProvider] });
 
 // Each K3s server's kube-apiserver trusts the issuer (one server at a time, with rollback).

@@ -18,3 +18,5 @@ export const kubeconfig = outputs.kubeconfig;
 export const apiServerDropIn = outputs.apiServerDropIn;
 /** What `npx headlamp-sso doctor` inspects the K3s servers with: the plan they got, and where. */
 export const apiServerInspect = outputs.apiServerInspect;
+/** The Authentik release the stack is configured for (`authentikVersion`), which the doctor compares with the server's. */
+export const authentikVersion = outputs.authentikVersion;

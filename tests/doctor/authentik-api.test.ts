@@ -3,6 +3,8 @@
 // every endpoint, the same JSON-to-model key mapping that its `Wire<T>` type assumes, and the same
 // provider view read from the fake Authentik API through both.
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import * as https from "https";
 import * as api from "@goauthentik/api";
 import { FakeAuthentik } from "../fake-authentik/issuer";
@@ -13,6 +15,7 @@ import {
     SnakeKey,
     Wire,
     adminSettingsRetrieve,
+    adminVersionRetrieve,
     propertymappingsProviderScopeRetrieve,
     providersOauth2List,
     providersOauth2PreviewUserRetrieve,
@@ -98,7 +101,7 @@ describe("doctor: its Authentik API reader agrees with Authentik's generated cli
     });
 
     async function fakeApi(o: { userChangeEmail?: boolean; settingsForbidden?: boolean; previewForbidden?: boolean; signingKey?: string | null } = {}): Promise<FakeAuthentikApi> {
-        const a = await FakeAuthentikApi.start(pki, { idp, token: TOKEN, user, redirectUris: [{ matching_mode: "strict", url: "https://h.example.com/oidc-callback" }, { matching_mode: "regex", url: "http://localhost:8000" }], grantTypes: ["authorization_code", "refresh_token"], ...o });
+        const a = await FakeAuthentikApi.start(pki, { idp, token: TOKEN, user, redirectUris: [{ matching_mode: "strict", url: "https://h.example.com/oidc-callback" }, { matching_mode: "regex", url: "http://localhost:8000" }], version: "2026.5.6", grantTypes: ["authorization_code", "refresh_token"], ...o });
         started.push(a);
         return a;
     }
@@ -112,11 +115,13 @@ describe("doctor: its Authentik API reader agrees with Authentik's generated cli
         await new api.ProvidersApi(config).providersOauth2PreviewUserRetrieve({ id: 7 });
         await new api.PropertymappingsApi(config).propertymappingsProviderScopeRetrieve({ pmUuid: "00000000-0000-4000-8000-000000000000" });
         await new api.AdminApi(config).adminSettingsRetrieve();
+        await new api.AdminApi(config).adminVersionRetrieve();
         const ours = [
             providersOauth2List({ clientId: "head lamp&x" }),
             providersOauth2PreviewUserRetrieve({ id: 7 }),
             propertymappingsProviderScopeRetrieve({ pmUuid: "00000000-0000-4000-8000-000000000000" }),
             adminSettingsRetrieve(),
+            adminVersionRetrieve(),
         ].map((r) => urlOf(a.baseUrl, r));
         // The client writes spaces as %20, URLSearchParams as +: the same query once decoded.
         const norm = (u: string) => { const x = new URL(u); return `${x.origin}${x.pathname}?${[...x.searchParams].map(([k, v]) => `${k}=${v}`).join("&")}`; };
@@ -134,12 +139,14 @@ describe("doctor: its Authentik API reader agrees with Authentik's generated cli
         const provider = list.results[0];
         const mapping = await ours.scopeMapping(provider.property_mappings![0]);
         const settings = await ours.settings();
+        const version = await ours.version();
         const rec = (x: object) => x as Record<string, unknown>;
         const cases: [string, Record<string, unknown>, Record<string, unknown>][] = [
             ["OAuth2Provider", rec(provider), rec(api.OAuth2ProviderFromJSON(provider))],
             ["RedirectURI", rec(provider.redirect_uris[0]), rec(api.RedirectURIFromJSON(provider.redirect_uris[0]))],
             ["ScopeMapping", rec(mapping), rec(api.ScopeMappingFromJSON(mapping))],
             ["Settings", rec(settings), rec(api.SettingsFromJSON(settings))],
+            ["Version", rec(version), rec(api.VersionFromJSON(version))],
         ];
         for (const [name, wire, model] of cases) {
             const modelKeys = Object.keys(model).filter((k) => model[k] !== undefined);
@@ -162,6 +169,25 @@ describe("doctor: its Authentik API reader agrees with Authentik's generated cli
             assert.ok(ours.provider && ours.provider.mappings.length > 0 && ours.provider.redirectUris.length === 2);
         }
         assert.deepStrictEqual(await readProvider((await fakeApi()).baseUrl, TOKEN, "nobody", pki.ca.certPem), {});
+    });
+
+    it("answers like the recorded Authentik 2025.12.4 (same keys and JSON types), with 2026.5's fields only from 2026.5", async () => {
+        const recorded = (file: string) => (JSON.parse(fs.readFileSync(path.join(__dirname, "..", "fixtures", "authentik-2025.12.4", "api", file), "utf8")) as { body: Record<string, unknown> }).body;
+        const shape = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v === null ? "null" : Array.isArray(v) ? "array" : typeof v]));
+        const a = await FakeAuthentikApi.start(pki, { idp, token: TOKEN, user, redirectUris: [{ matching_mode: "strict", url: "https://h.example.com/oidc-callback" }] });
+        started.push(a);
+        const ours = new AuthentikApi(a.baseUrl, TOKEN, pki.ca.certPem);
+        const provider = (await ours.providers(idp.clientId)).results[0] as unknown as Record<string, unknown>;
+        assert.deepStrictEqual(shape(provider), shape(recorded("provider-oauth2.json")));
+        assert.deepStrictEqual((provider.redirect_uris as object[]).map((r) => Object.keys(r)), [["matching_mode", "url"]]);
+        assert.deepStrictEqual(shape(await ours.settings() as unknown as Record<string, unknown>), shape(recorded("admin-settings.json")));
+        const version = await ours.version() as unknown as Record<string, unknown>;
+        assert.deepStrictEqual(version, recorded("admin-version.json"));
+        const b = await fakeApi();
+        const p2026 = (await new AuthentikApi(b.baseUrl, TOKEN, pki.ca.certPem).providers(idp.clientId)).results[0];
+        assert.deepStrictEqual(p2026.grant_types, ["authorization_code", "refresh_token"]);
+        assert.deepStrictEqual(p2026.redirect_uris.map((r) => r.redirect_uri_type), ["authorization", "authorization"]);
+        assert.strictEqual((await new AuthentikApi(b.baseUrl, TOKEN, pki.ca.certPem).version()).version_current, "2026.5.6");
     });
 
     it("an HTTP error is an AuthentikApiError with its status", async () => {

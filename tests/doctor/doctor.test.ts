@@ -117,7 +117,7 @@ describe("headlamp-sso doctor against fake Authentik, Authentik API and Headlamp
         assert.strictEqual(r.code, 0);
         const status = Object.fromEntries(r.rows.map((x) => [x.check, x.status]));
         assert.deepStrictEqual(status, {
-            stack: "skip", issuer: "pass", signing: "pass", provider: "pass", "redirect-uris": "pass", "scope-mappings": "pass", "grant-types": "pass",
+            stack: "skip", issuer: "pass", signing: "pass", provider: "pass", "authentik-version": "pass", "redirect-uris": "pass", "scope-mappings": "pass", "grant-types": "pass",
             headlamp: "pass", "headlamp-login": "pass", token: "pass", "token-claims": "pass",
             "server-config": "skip", "server-args": "skip", "server-pending": "skip", apiserver: "skip", "apiserver-auth": "skip", rbac: "skip",
         });
@@ -331,12 +331,48 @@ describe("headlamp-sso doctor against fake Authentik, Authentik API and Headlamp
         assert.match(r.byCheck.provider.detail, /refused AUTHENTIK_TOKEN \(HTTP 403\)/);
     });
 
+    it("reads Authentik's release from /api/v3/admin/version/ and says whether it restricts grant types (2025.12.4, as recorded: no)", async () => {
+        const w = await world();
+        const r = await rows(flags(w));
+        assert.ok(w.api.requests.includes("GET /api/v3/admin/version/"), w.api.requests.join("\n"));
+        assert.strictEqual(r.byCheck["authentik-version"].status, "pass");
+        assert.match(r.byCheck["authentik-version"].detail, /^Authentik 2025\.12\.4 \(supported: 2025\.10 to 2026\.8\); it does not restrict grant types\. Set the stack's authentikVersion to 2025\.12\.4/);
+        assert.match(r.byCheck["grant-types"].detail, /^Authentik 2025\.12\.4 does not restrict grant types/);
+    });
+
+    it("2026.5 with grant types; a stack configured for another release's fields fails with the config fix", async () => {
+        const w = await world({ api: { version: "2026.5.6", grantTypes: ["authorization_code", "refresh_token"] } });
+        const r = await rows([...flags(w), "--authentik-version", "2026.5"]);
+        assert.deepStrictEqual(failed(r.rows), []);
+        assert.match(r.byCheck["grant-types"].detail, /^Authentik 2026\.5\.6 restricts grant types; the provider allows \["authorization_code","refresh_token"\]/);
+        const drift = await rows([...flags(await world()), "--authentik-version", "2026.5"]);
+        assert.deepStrictEqual(failed(drift.rows), ["authentik-version"]);
+        assert.match(drift.byCheck["authentik-version"].detail, /Authentik 2025\.12\.4 runs, but --authentik-version says 2026\.5: grant_types is sent and dropped/);
+        assert.match(drift.byCheck["authentik-version"].fix!, /Give --authentik-version 2025\.12\.4, and set the stack's authentikVersion to it too \(pulumi config set authentikVersion 2025\.12\.4 and run pulumi up\)/);
+    });
+
+    it("a release outside the supported range fails, and the provider checks still run", async () => {
+        const w = await world({ api: { version: "2025.8.3" } });
+        const r = await rows(flags(w));
+        assert.deepStrictEqual(failed(r.rows), ["authentik-version"]);
+        assert.match(r.byCheck["authentik-version"].fix!, /Upgrade Authentik to 2025\.10 or newer/);
+        assert.strictEqual(r.byCheck["redirect-uris"].status, "pass");
+    });
+
+    it("refuses a malformed --authentik-version as bad usage", async () => {
+        const w = await world();
+        const r = await doctor([...flags(w), "--authentik-version", "latest"]);
+        assert.strictEqual(r.code, 2);
+        assert.match(r.err, /--authentik-version "latest" is not an Authentik release; give it as YYYY\.M or YYYY\.M\.P/);
+    });
+
     it("never sends the API token in clear text: an http Authentik URL skips the provider check and asks for https", async () => {
         const w = await world();
         const argv = flags(w).map((a) => (a === w.api.baseUrl ? a.replace(/^https:/, "http:") : a));
         const r = await rows(argv);
         assert.strictEqual(r.byCheck.provider.status, "skip");
         assert.match(r.byCheck.provider.detail, /is not https, and the API token is never sent in clear text/);
+        assert.strictEqual(r.byCheck["authentik-version"].status, "skip");
         assert.deepStrictEqual(w.api.requests, [], "no request reached the Authentik API");
     });
 
@@ -390,5 +426,13 @@ describe("headlamp-sso doctor against fake Authentik, Authentik API and Headlamp
         assert.strictEqual(by.apiserver.status, "fail");
         assert.match(by.apiserver.detail, /127\.0\.0\.1:1 is not reachable/);
         assert.ok(!r.out.includes("kubeconfig-client-secret-never-printed") && !r.err.includes("kubeconfig-client-secret-never-printed"));
+        // A stack without authentikVersion sends 2026.5's fields, which this 2025.12.4 drops.
+        assert.strictEqual(by["authentik-version"].status, "fail");
+        assert.match(by["authentik-version"].detail, /Authentik 2025\.12\.4 runs, and the stack has no authentikVersion, so the component assumes 2026\.5: grant_types is sent and dropped/);
+        fs.writeFileSync(path.join(w.dir, "outputs.json"), JSON.stringify({ ...outputs, authentikVersion: "2025.12" }));
+        const set = JSON.parse((await doctor(["--stack", "dev", "--authentik-url", w.api.baseUrl, "--ca-file", w.caFile, "--token-file", w.tokenFile, "--json"], { env: { PATH: `${bin}:/usr/bin:/bin`, AUTHENTIK_TOKEN: API_TOKEN } })).out) as Row[];
+        const version = set.find((x) => x.check === "authentik-version")!;
+        assert.strictEqual(version.status, "pass", version.detail);
+        assert.match(version.detail, /the stack's authentikVersion says 2025\.12, which sends the fields it stores/);
     });
 });

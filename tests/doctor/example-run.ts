@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     const headlamp = await FakeHeadlamp.start(pki, { issuerUrl: idp.issuerUrl, issuerCaPem: idp.caPem, clientId: idp.clientId, callback: "from-request" });
     const user = { username: "alice", email: "alice@example.com", name: "Alice", groups: ["k8s-admins"] };
     const token = "example-api-token";
-    const api = await FakeAuthentikApi.start(pki, { idp, token, user, redirectUris: [{ matching_mode: "strict", url: `${headlamp.url}oidc-callback` }, { matching_mode: "strict", url: "http://localhost:8000" }], grantTypes: ["authorization_code", "refresh_token"] });
+    const api = await FakeAuthentikApi.start(pki, { idp, token, user, redirectUris: [{ matching_mode: "strict", url: `${headlamp.url}oidc-callback` }, { matching_mode: "strict", url: "http://localhost:8000" }], version: "2026.5.6", grantTypes: ["authorization_code", "refresh_token"] });
     const plan = resolvePlan({ name: "oidc-dev", owner: "urn:example", issuerUrl: idp.issuerUrl, clientId: idp.clientId, configFile: path.join(dir, "etc", "config.yaml"), issuerCaPem: idp.caPem });
     fs.mkdirSync(path.dirname(pathsFor(plan).caFile), { recursive: true });
     fs.writeFileSync(pathsFor(plan).caFile, idp.caPem);

@@ -7,6 +7,11 @@
 //     GET /api/v3/propertymappings/provider/scope/<uuid>/
 //     GET /api/v3/admin/settings/                             authentik/tenants/api/settings.py (SettingsSerializer;
 //                                                             403 without the view_system_settings permission)
+//     GET /api/v3/admin/version/                              authentik/admin/api/version.py
+//   The answers are what a real Authentik 2025.12.4 answered (tests/fixtures/authentik-2025.12.4/api/),
+//   with this provider's values put in: the same keys and types, and per release the fields it has
+//   (grant_types on the provider and redirect_uri_type on each redirect URI only from 2026.5, as
+//   each release's schema says; the recorded 2025.12.4 answered without both).
 //   Requests without the right bearer token get 403, as DRF answers. The provider's scope mappings
 //   are those AuthentikOidcApp attaches (planScopes), and preview_user answers with the claims the
 //   fake issuer (tests/fake-authentik/issuer.ts) would put into an ID token for that user, so the
@@ -25,8 +30,19 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { AUTHENTIK_DEFAULTS, MANAGED_SCOPES, planScopes } from "../../components/authentik/settings";
+import { authentikApiFields } from "../../components/authentik/versions";
 import { FakeAuthentik, FakeUser } from "../fake-authentik/issuer";
 import { KeyPair, issueCert, makeCa } from "../pki";
+
+/** What a real Authentik 2025.12.4 answered (tests/fixtures/authentik-2025.12.4/api/): the fakes' answers start from these. */
+const RECORDED = (() => {
+    const body = (file: string) => (JSON.parse(fs.readFileSync(path.join(__dirname, "..", "fixtures", "authentik-2025.12.4", "api", file), "utf8")) as { body: Record<string, unknown> }).body;
+    return {
+        provider: body("provider-oauth2.json"),
+        settings: body("admin-settings.json"),
+        version: body("admin-version.json") as { version_current: string } & Record<string, unknown>,
+    };
+})();
 
 /** A CA and a server certificate for 127.0.0.1, in a temp dir. */
 export class TestPki {
@@ -78,7 +94,12 @@ export interface FakeApiOptions {
     scopes?: string[];
     /** Must match the issuer's: AuthentikOidcApp's emailVerified. */
     emailVerified?: boolean;
-    /** Grant types (Authentik 2026.5+); undefined leaves the field out like older versions. */
+    /**
+     * The release the fake answers as (GET /admin/version/ and which fields the provider has).
+     * Default 2025.12.4, the release the answers were recorded from.
+     */
+    version?: string;
+    /** The provider's grant types; only for a version of 2026.5 or newer (default there: none, `[]`). */
     grantTypes?: string[];
     /** The token's user lacks the permission preview_user needs (403 there only). */
     previewForbidden?: boolean;
@@ -104,28 +125,23 @@ export class FakeAuthentikApi extends FakeServer {
         if (plan.customEmail) {
             mappings.push({ pk: "00000000-0000-4000-8000-0000000000ee", managed: null as unknown as string, name: `${opts.idp.slug}-email-verified`, scope_name: "email" });
         }
+        const version = opts.version ?? RECORDED.version.version_current;
+        const fields = authentikApiFields(version);
+        if (opts.grantTypes !== undefined && !fields.grantTypes) {
+            throw new Error(`FakeAuthentikApi: Authentik ${version} has no grant types on a provider; give version 2026.5 or newer`);
+        }
         const provider = {
+            ...RECORDED.provider,
             pk: 7,
             name: opts.idp.slug,
-            authorization_flow: "flow-uuid",
-            invalidation_flow: "flow-uuid",
             property_mappings: mappings.map((m) => m.pk),
-            component: "ak-provider-oauth2-form",
             assigned_application_slug: opts.idp.slug,
             assigned_application_name: "Headlamp",
-            assigned_backchannel_application_slug: null,
-            assigned_backchannel_application_name: null,
-            verbose_name: "OAuth2/OpenID Provider",
-            verbose_name_plural: "OAuth2/OpenID Providers",
-            meta_model_name: "authentik_providers_oauth2.oauth2provider",
-            client_type: "confidential",
             client_id: opts.idp.clientId,
             client_secret: "never-printed-client-secret",
             signing_key: opts.signingKey === undefined ? "5d3e0f1a-0000-4000-8000-000000000001" : opts.signingKey,
-            redirect_uris: opts.redirectUris.map((r) => ({ redirect_uri_type: "authorization", ...r })),
-            issuer_mode: "per_provider",
-            sub_mode: "hashed_user_id",
-            ...(opts.grantTypes ? { grant_types: opts.grantTypes } : {}),
+            redirect_uris: opts.redirectUris.map(({ redirect_uri_type, ...r }) => (fields.redirectUriType ? { ...r, redirect_uri_type: redirect_uri_type ?? "authorization" } : r)),
+            ...(fields.grantTypes ? { grant_types: opts.grantTypes ?? [] } : {}),
         };
         const ref: { api?: FakeAuthentikApi } = {};
         const server = https.createServer({ key: pki.server.keyPem, cert: pki.server.certPem }, (req, res) => {
@@ -143,14 +159,9 @@ export class FakeAuthentikApi extends FakeServer {
             if (url.pathname === "/api/v3/admin/settings/" && opts.settingsForbidden) {
                 send(403, { detail: "You do not have permission to perform this action." });
             } else if (url.pathname === "/api/v3/admin/settings/") {
-                // SettingsSerializer's fields with the defaults of authentik/tenants/models.py.
-                send(200, {
-                    avatars: "gravatar,initials", default_user_change_name: true, default_user_change_email: opts.userChangeEmail ?? false,
-                    default_user_change_username: false, event_retention: "days=365", reputation_lower_limit: -5, reputation_upper_limit: 5,
-                    footer_links: [], gdpr_compliance: true, impersonation: true, impersonation_require_reason: true,
-                    default_token_duration: "minutes=30", default_token_length: 60, pagination_default_page_size: 20, pagination_max_page_size: 100,
-                    flags: { core_default_app_access: true, enterprise_audit_include_expanded_diff: false, flows_continuous_login: false, flows_refresh_others: false },
-                });
+                send(200, { ...RECORDED.settings, default_user_change_email: opts.userChangeEmail ?? false });
+            } else if (url.pathname === "/api/v3/admin/version/") {
+                send(200, { ...RECORDED.version, version_current: version });
             } else if (url.pathname === "/api/v3/providers/oauth2/") {
                 const clientId = url.searchParams.get("client_id");
                 const results = clientId === null || clientId === provider.client_id ? [provider] : [];

@@ -8,7 +8,7 @@ import { renderDropIn } from "../../components/k3s/render";
 import { resolvePlan } from "../../components/k3s/settings";
 import { renderOidcKubeconfig } from "../../program/kubeconfig";
 import { UsageError, parseArgs } from "../../cli/args";
-import { CHANGE_EMAIL_FIX, authentikBaseOf, judgeGrants, judgePreview, judgeRedirects, redirectAllowed, ProviderView } from "../../cli/authentik";
+import { CHANGE_EMAIL_FIX, authentikBaseOf, judgeGrants, judgeVersion, judgePreview, judgeRedirects, redirectAllowed, ProviderView } from "../../cli/authentik";
 import { MANAGED_SCOPES } from "../../components/authentik/settings";
 import { Binding, hasAdminCredentials, judgeRbac, judgeReview, matchBindings, parseKubeconfig } from "../../cli/apiserver";
 import { Check, DoctorInputs } from "../../cli/context";
@@ -79,6 +79,49 @@ describe("doctor: pure decisions", function () {
         assert.match(judgeGrants({ ...p, grantTypes: ["authorization_code"] }).detail, /refresh_token/);
     });
 
+    it("grant types by release: before 2026.5 nothing is restricted; from 2026.5 an empty list refuses every login", () => {
+        const p: ProviderView = { pk: 1, name: "h", assignedApplicationSlug: "h", redirectUris: [], mappings: [] };
+        const old = judgeGrants(p, "2025.12.4");
+        assert.strictEqual(old.status, "pass");
+        assert.match(old.detail, /^Authentik 2025\.12\.4 does not restrict grant types \(providers have a grant type list since 2026\.5\)/);
+        const none = judgeGrants({ ...p, grantTypes: [] }, "2026.5.0");
+        assert.strictEqual(none.status, "fail");
+        assert.match(none.detail, /Authentik 2026\.5\.0 restricts grant types and the provider lists none, so its token endpoint refuses every login/);
+        assert.match(none.fix!, /authentikVersion set to 2026\.5\.0/);
+        const ok = judgeGrants({ ...p, grantTypes: ["authorization_code", "refresh_token"] }, "2026.8.1");
+        assert.strictEqual(ok.status, "pass");
+        assert.match(ok.detail, /^Authentik 2026\.8\.1 restricts grant types; the provider allows \["authorization_code","refresh_token"\]/);
+    });
+
+    it("the Authentik release: the supported range, and the stack's authentikVersion against it", () => {
+        const stack = (value: string | undefined) => ({ value, from: "the stack's authentikVersion" });
+        const ok = judgeVersion("2025.12.4", stack("2025.12"));
+        assert.strictEqual(ok.status, "pass");
+        assert.match(ok.detail, /^Authentik 2025\.12\.4 \(supported: 2025\.10 to 2026\.8\); it does not restrict grant types; the stack's authentikVersion says 2025\.12/);
+        const old = judgeVersion("2025.8.2", undefined);
+        assert.strictEqual(old.status, "fail");
+        assert.match(old.detail, /Authentik 2025\.8\.2 is older than 2025\.10, the oldest release headlamp-sso supports/);
+        assert.match(old.fix!, /Upgrade Authentik to 2025\.10 or newer/);
+        const newer = judgeVersion("2027.2.0", undefined);
+        assert.strictEqual(newer.status, "fail");
+        assert.match(newer.detail, /newer than 2026\.8, the newest release headlamp-sso is checked against/);
+        assert.strictEqual(judgeVersion("main-branch", undefined).status, "fail");
+        // The recorded perpetual diff: a stack that sends 2026.5's fields to a 2025.12.
+        const drift = judgeVersion("2025.12.4", stack("2026.5"));
+        assert.strictEqual(drift.status, "fail");
+        assert.match(drift.detail, /grant_types is sent and dropped \(every pulumi up shows an update\); redirect_uri_type is sent and dropped/);
+        assert.strictEqual(drift.fix, "Run pulumi config set authentikVersion 2025.12.4 and run pulumi up.");
+        const unset = judgeVersion("2026.2.0", stack(undefined));
+        assert.strictEqual(unset.status, "fail");
+        assert.match(unset.detail, /Authentik 2026\.2\.0 runs, and the stack has no authentikVersion, so the component assumes 2026\.5: grant_types is sent and dropped/);
+        const lax = judgeVersion("2026.5.6", stack("2025.12"));
+        assert.strictEqual(lax.status, "fail");
+        assert.match(lax.detail, /grant_types is not sent, so grant types are not restricted/);
+        assert.strictEqual(judgeVersion("2026.5.6", stack(undefined)).status, "pass");
+        assert.match(judgeVersion("2026.5.6", undefined).detail, /it restricts grant types\. Set the stack's authentikVersion to 2026\.5\.6/);
+        assert.match(judgeVersion("2026.2.0", { value: "2026.5", from: "--authentik-version" }).fix!, /Give --authentik-version 2026\.2\.0/);
+    });
+
     it("Headlamp's login redirect: status, endpoint, client id and redirect_uri each named when wrong", () => {
         const endpoint = "https://auth.example.com/application/o/authorize/";
         const allowed = [{ matchingMode: "strict", url: "https://h.example.com/oidc-callback" }];
@@ -136,7 +179,7 @@ describe("doctor: pure decisions", function () {
         const prefixed = renderDropIn(resolvePlan({ name: "x", owner: "o", issuerUrl: ISSUER, clientId: "c", groupsPrefix: "oidc:" }));
         assert.strictEqual(claimSettingsOf(prefixed).groupsPrefix, "oidc:");
         assert.deepStrictEqual(claimSettingsOf(renderDropIn(resolvePlan({ name: "x", owner: "o", issuerUrl: ISSUER, clientId: "c", mode: "structured" }))), {});
-        assert.deepStrictEqual(pickOutputs({ issuerUrl: ISSUER, clientId: 3, headlampUrl: "" }), { issuerUrl: ISSUER, clientId: undefined, headlampUrl: undefined, kubeconfig: undefined, apiServerDropIn: undefined, apiServerInspect: undefined });
+        assert.deepStrictEqual(pickOutputs({ issuerUrl: ISSUER, clientId: 3, headlampUrl: "" }), { issuerUrl: ISSUER, clientId: undefined, headlampUrl: undefined, kubeconfig: undefined, apiServerDropIn: undefined, apiServerInspect: undefined, authentikVersion: undefined });
     });
 
     it("the stack's kubectl kubeconfig gives the server and CA but no admin credentials (kubelogin is an exec plugin)", () => {

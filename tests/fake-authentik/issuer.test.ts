@@ -2,10 +2,18 @@
 // JWKS where Authentik serves them, tokens that verify against the published key, claims from
 // AuthentikOidcApp's own scope-mapping choice, and each broken-token knob doing what it says.
 import * as assert from "assert";
+import * as fs from "fs";
 import * as https from "https";
+import * as path from "path";
 import * as jose from "jose";
 import { EMAIL_VERIFIED_EXPRESSION } from "../../components/authentik/settings";
+import { HEADLAMP_DEFAULTS } from "../../components/headlamp/settings";
 import { FakeAuthentik, evaluateMapping, validitySeconds } from "./issuer";
+
+/** What a real Authentik 2025.12.4 served (tests/fixtures/authentik-2025.12.4/oidc/). */
+const recorded = (file: string): any => JSON.parse(fs.readFileSync(path.join(__dirname, "..", "fixtures", "authentik-2025.12.4", "oidc", file), "utf8"));
+/** Each key with its JSON type. */
+const shape = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v === null ? "null" : Array.isArray(v) ? "array" : typeof v]));
 
 const alice = { username: "alice", email: "alice@example.com", name: "Alice A", groups: ["headlamp-admins", "staff"] };
 
@@ -29,6 +37,29 @@ describe("fake Authentik issuer", function () {
         keys = jose.createLocalJWKSet(await getJson(`${idp.issuerUrl}jwks/`, idp.caPem));
     });
     after(async () => idp?.stop());
+
+    it("answers like the recorded Authentik 2025.12.4: the discovery document's keys and types, the tokens' header and claims", async () => {
+        const doc = await getJson(`${idp.issuerUrl}.well-known/openid-configuration`, idp.caPem);
+        assert.deepStrictEqual(shape(doc), shape(recorded("openid-configuration.json").body));
+        const real = recorded("openid-configuration.json").body;
+        for (const key of Object.keys(real).filter((k) => !k.endsWith("endpoint") && !["issuer", "jwks_uri", "scopes_supported"].includes(k))) {
+            assert.deepStrictEqual(doc[key], real[key], key);
+        }
+        for (const [file, kind] of [["id_token-authorization_code.json", "id"], ["access_token-authorization_code.json", "access"]] as const) {
+            const jwt = await idp.mint(alice, { kind });
+            const { payload, protectedHeader } = await jose.jwtVerify(jwt, keys, { issuer: idp.issuerUrl });
+            const want = recorded(file);
+            assert.deepStrictEqual(Object.keys(protectedHeader).sort(), Object.keys(want.header).sort(), `${file} header`);
+            // Every claim but the nonce (only when the client sent one; mint has none).
+            const claims = Object.fromEntries(Object.entries(want.claims as Record<string, unknown>).filter(([k]) => k !== "nonce"));
+            assert.deepStrictEqual(shape(payload as Record<string, unknown>), shape(claims), file);
+            assert.deepStrictEqual(Object.keys(payload), Object.keys(claims), `${file}: claims in Authentik's order`);
+            assert.deepStrictEqual(payload.amr, ["pwd"]);
+            assert.match(String(payload.sid), /^[0-9a-f]{64}$/);
+        }
+        const access = jose.decodeJwt(await idp.mint(alice, { kind: "access" }));
+        assert.strictEqual(access.scope, ["openid", ...HEADLAMP_DEFAULTS.scopes].join(" "), "the granted scopes, space-separated");
+    });
 
     it("serves discovery under /application/o/<slug>/ with the trailing-slash issuer, over TLS trusted only via its CA", async () => {
         assert.match(idp.issuerUrl, /^https:\/\/127\.0\.0\.1:\d+\/application\/o\/headlamp\/$/);
@@ -58,10 +89,10 @@ describe("fake Authentik issuer", function () {
         assert.strictEqual(payload.auth_time, payload.iat);
     });
 
-    it("access tokens add azp = client id and a uid", async () => {
+    it("access tokens add azp = client id, a uid (40 letters and digits, as a real Authentik's) and the scope", async () => {
         const { payload } = await jose.jwtVerify(await idp.mint(alice, { kind: "access" }), keys, { audience: idp.clientId });
         assert.strictEqual(payload.azp, "headlamp");
-        assert.match(String(payload.uid), /^[0-9a-f]{60}$/);
+        assert.match(String(payload.uid), /^[A-Za-z0-9]{40}$/);
     });
 
     it("maps only the scopes the client asked for", () => {

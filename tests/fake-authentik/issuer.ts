@@ -12,7 +12,10 @@
 // Served (what kube-apiserver and `headlamp-sso doctor` read):
 //   GET /application/o/<slug>/.well-known/openid-configuration   discovery (Authentik's fields)
 //   GET /application/o/<slug>/jwks/                              the published signing key
-// Every request path is recorded in `requests`.
+// Every request path is recorded in `requests`. The discovery document has the keys and values a
+// real Authentik 2025.12.4 served, and the tokens its header and claims, in its order
+// (tests/fixtures/authentik-2025.12.4/oidc/, held by issuer.test.ts); the JWKS key lacks the real
+// one's x5c/x5t (its certificate), which nothing here reads.
 //
 // What makes the tokens Authentik-shaped, from Authentik's own source:
 //   - authentik/providers/oauth2/id_token.py (IDToken.new, to_dict, to_access_token): claims
@@ -328,6 +331,8 @@ export class FakeAuthentik {
             introspection_endpoint: `${app}/introspect/`,
             revocation_endpoint: `${app}/revoke/`,
             device_authorization_endpoint: `${app}/device/`,
+            backchannel_logout_supported: true,
+            backchannel_logout_session_supported: true,
             response_types_supported: ["code", "id_token", "id_token token", "code token", "code id_token", "code id_token token"],
             response_modes_supported: ["query", "fragment", "form_post"],
             jwks_uri: `${app}/${this.slug}/jwks/`,
@@ -335,7 +340,9 @@ export class FakeAuthentik {
             id_token_signing_alg_values_supported: ["RS256"],
             subject_types_supported: ["public"],
             token_endpoint_auth_methods_supported: ["client_secret_post", "client_secret_basic"],
+            acr_values_supported: [ACR_AUTHENTIK_DEFAULT],
             scopes_supported: this.opts.scopes,
+            request_parameter_supported: false,
             claims_supported: ["sub", "iss", "aud", "exp", "iat", "auth_time", "acr", "amr", "nonce", "email", "email_verified", "name", "given_name", "preferred_username", "nickname", "groups"],
             claims_parameter_supported: false,
             code_challenge_methods_supported: ["plain", "S256"],
@@ -363,14 +370,19 @@ export class FakeAuthentik {
             iat: now,
             auth_time: now,
             acr: ACR_AUTHENTIK_DEFAULT,
+            // How the user logged in (a password), and the login session's hashed id.
+            amr: ["pwd"],
+            sid: createHash("sha256").update(`${user.username}-session`).digest("hex"),
         };
-        // The provider's mappings, in the provider's scope order; a scope is mapped when the
+        // The provider's mappings; a scope is mapped when the
         // client asked for it (authentik/providers/oauth2/views/userinfo.py).
         const plan = planScopes(this.opts.scopes, this.opts.emailVerified);
         const mappings = plan.managed.map((name) => ({ scope: scopeOf(name), expression: MANAGED_EXPRESSIONS[name] }));
         if (plan.customEmail) {
             mappings.push({ scope: "email", expression: this.opts.emailExpression });
         }
+        // Evaluated in scope-name order, as a real 2025.12.4's tokens show (email's claims before profile's).
+        mappings.sort((a, b) => a.scope.localeCompare(b.scope));
         for (const mapping of mappings) {
             if (requested.includes(mapping.scope)) {
                 Object.assign(claims, evaluateMapping(mapping.expression, user));
@@ -378,7 +390,10 @@ export class FakeAuthentik {
         }
         if ((opts.kind ?? TokenKind.Id) === TokenKind.Access) {
             claims.azp = this.clientId;
-            claims.uid = randomBytes(30).toString("hex");
+            // authentik.lib.generators.generate_id(): 40 letters and digits.
+            const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+            claims.uid = [...randomBytes(40)].map((b) => alphabet[b % alphabet.length]).join("");
+            claims.scope = requested.join(" ");
         }
         for (const [k, v] of Object.entries(opts.claims ?? {})) {
             if (v === undefined) {

@@ -427,9 +427,10 @@ describe("package: npm pack, offline install into a fresh project, consumer unde
             assert.strictEqual(r.code, 0, `${r.stdout}\n${r.stderr}`);
             const rows = JSON.parse(r.stdout) as { check: string; status: string }[];
             const passed = rows.filter((x) => x.status === "pass").map((x) => x.check);
-            assert.deepStrictEqual(passed, ["issuer", "signing", "provider", "redirect-uris", "scope-mappings", "grant-types", "headlamp", "headlamp-login", "token", "token-claims"]);
+            assert.deepStrictEqual(passed, ["issuer", "signing", "provider", "authentik-version", "redirect-uris", "scope-mappings", "grant-types", "headlamp", "headlamp-login", "token", "token-claims"]);
             assert.ok(api.requests.some((q) => q.startsWith("GET /api/v3/providers/oauth2/")), "the Authentik checks read the API from the installed package");
             assert.ok(api.requests.includes("GET /api/v3/admin/settings/"), "...and the system settings");
+            assert.ok(api.requests.includes("GET /api/v3/admin/version/"), "...and the release");
         } finally {
             await Promise.all([idp.stop(), headlamp.stop(), api.stop()]);
             pki.remove();

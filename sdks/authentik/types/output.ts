@@ -4,6 +4,6 @@ export interface ProviderOauth2AllowedRedirectUri {
     matching_mode: string;
     /** The redirect URI (or regular expression). */
     url: string;
-    /** `authorization` (the default the provider fills in) or `logout`. */
-    redirect_uri_type: string;
+    /** `authorization` (the default the provider fills in) or `logout`; absent from Authentik before 2026.5. */
+    redirect_uri_type?: string;
 }
