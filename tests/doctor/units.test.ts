@@ -34,6 +34,20 @@ describe("doctor: pure decisions", function () {
         assert.throws(() => parseArgs(["--kubeconfig", "--json"]), /--kubeconfig needs a value/);
     });
 
+    it("argv through node:util parseArgs: -h, a \"-\" value, repeated --ssh; positionals, unknown flags and a value on a switch refused by name", () => {
+        assert.ok(parseArgs(["-h"]).help);
+        assert.strictEqual(parseArgs(["--token-file", "-"]).tokenFile, "-", "- (stdin) is a value, not a flag");
+        assert.strictEqual(parseArgs(["--username-prefix="]).usernamePrefix, "", "an explicit empty prefix");
+        assert.deepStrictEqual(parseArgs(["--ssh=root@a", "--ssh", "root@b"]).ssh, ["root@a", "root@b"]);
+        assert.deepStrictEqual(parseArgs([]), { noStack: false, noKubectl: false, json: false, help: false, ssh: [] }, "absent flags stay absent");
+        assert.throws(() => parseArgs(["--issuer", ISSUER, "extra"]), /^Error: unknown argument "extra"; see --help\.$/);
+        assert.throws(() => parseArgs(["--isuer", ISSUER]), /unknown argument "--isuer"; see --help/);
+        assert.throws(() => parseArgs(["-x"]), /unknown argument "-x"/);
+        assert.throws(() => parseArgs(["--", "--json"]), /unknown argument "--"/);
+        assert.throws(() => parseArgs(["--json=yes"]), /--json takes no value \(got "yes"\)/);
+        assert.throws(() => parseArgs(["--token-file"]), /--token-file needs a value, e.g\. --token-file token\.jwt/);
+    });
+
     it("the issuer: discovery URL from either form, byte-for-byte comparison, the trailing slash named", () => {
         assert.strictEqual(discoveryUrlOf(ISSUER), `${ISSUER}.well-known/openid-configuration`);
         assert.strictEqual(discoveryUrlOf(ISSUER.slice(0, -1)), `${ISSUER}.well-known/openid-configuration`);
@@ -293,7 +307,7 @@ describe("doctor: pure decisions", function () {
             assert.match(r.fix!, /clock/);
         });
 
-        it("a payload that is not a JSON object is refused without quoting the token", async () => {
+        it("a payload that is not a JSON object is refused without quoting the token", () => {
             const token = signed({ alg: "RS256", kid: "k" }, ["not", "an", "object"]);
             assert.throws(() => decodeJwt(token), (e: Error) => /payload is not base64url-encoded JSON/.test(e.message) && !e.message.includes(token.split(".")[1]));
         });
