@@ -23,7 +23,7 @@ const fs = require("fs");
 const os = require("os");
 const path = require("path");
 
-const HEAVY = /SshServer\.start\(|apiOf\(|packedTarball\(|run\("npm", \["install"|constructThroughHost\(|\banalyze\(|\.getSchema\(|FakeAuthentik\.start\(/;
+const HEAVY = /SshServer\.start\(|packedTarball\(|run\("npm", \["install"|constructThroughHost\(|\banalyze\(|\.getSchema\(|FakeAuthentik\.start\(/;
 
 function testFiles(dir) {
     const out = [];

@@ -2,10 +2,13 @@
 // package exports (package.json "exports": `headlamp-sso` and `headlamp-sso/program`), its kind and
 // its shape (an interface's properties, a class's constructor and outputs, a const's type, a
 // function's signature), read from the TypeScript sources with the compiler's own checker, as
-// @microsoft/api-extractor's report does. tests/public-api.test.ts compares it with the committed
-// file, so a change of the surface is a reviewed change.
+// @microsoft/api-extractor's report does. `npm test`'s type-check (tests/static-checks.js) compares
+// it with the committed file over the program it has already checked (no second TypeScript program),
+// so a change of the surface is a reviewed change; tests/public-api.test.ts checks the committed
+// file against what the package exports at run time.
 //
-//   npm run api-report      rewrites etc/headlamp-sso.api.md (after reviewing the test's diff)
+//   npm run api-report              rewrites etc/headlamp-sso.api.md (after reviewing the diff)
+//   npm run api-report -- --check   fails, printing the difference, when the file is out of date
 import * as fs from "fs";
 import * as path from "path";
 import * as ts from "typescript";
@@ -90,11 +93,15 @@ function shapeOf(checker: ts.TypeChecker, name: string, symbol: ts.Symbol, kind:
     return [];
 }
 
-/** Every entry point's exports, by entry point, sorted by name. */
-export function apiOf(): Record<string, ApiEntry[]> {
+/** The two entry points in a program of their own (with tsconfig.json's options). */
+function entryProgram(): ts.Program {
     const files = Object.values(ENTRY_POINTS).map((f) => path.join(ROOT, f));
     const config = ts.getParsedCommandLineOfConfigFile(path.join(ROOT, "tsconfig.json"), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
-    const program = ts.createProgram(files, { ...config?.options, noEmit: true, types: ["node"] });
+    return ts.createProgram(files, { ...config?.options, noEmit: true, types: ["node"] });
+}
+
+/** Every entry point's exports, by entry point, sorted by name, from `program` (one that holds both entry points). */
+export function apiOf(program: ts.Program = entryProgram()): Record<string, ApiEntry[]> {
     const checker = program.getTypeChecker();
     const out: Record<string, ApiEntry[]> = {};
     for (const [entry, file] of Object.entries(ENTRY_POINTS)) {
@@ -113,7 +120,7 @@ export function apiOf(): Record<string, ApiEntry[]> {
 }
 
 /** The report's text. */
-export function renderReport(api: Record<string, ApiEntry[]> = apiOf()): string {
+export function renderReport(api: Record<string, ApiEntry[]>): string {
     const lines = [
         "# headlamp-sso: public API",
         "",
@@ -135,8 +142,32 @@ export function renderReport(api: Record<string, ApiEntry[]> = apiOf()): string 
     return `${lines.join("\n")}\n`;
 }
 
+/** What to run when the committed report is out of date. */
+export const REWRITE = "If the change is intended, run `npm run api-report` and commit etc/headlamp-sso.api.md with it (review its diff: every exported name is a promise to library users).";
+
+/** The lines that differ between the committed report and `report`, or undefined when none do. */
+export function reportDifference(report: string): string | undefined {
+    const committed = fs.existsSync(REPORT_FILE) ? fs.readFileSync(REPORT_FILE, "utf8") : "";
+    if (committed === report) {
+        return undefined;
+    }
+    const now = new Set(report.split("\n"));
+    const before = new Set(committed.split("\n"));
+    const lines = [
+        ...committed.split("\n").filter((l) => !now.has(l)).map((l) => `- ${l}`),
+        ...report.split("\n").filter((l) => !before.has(l)).map((l) => `+ ${l}`),
+    ];
+    return `the public API differs from etc/headlamp-sso.api.md (- committed, + the sources):\n${lines.join("\n")}\n${REWRITE}`;
+}
+
 if (require.main === module) {
+    const report = renderReport(apiOf());
+    if (process.argv.includes("--check")) {
+        const difference = reportDifference(report);
+        console.log(difference ?? "etc/headlamp-sso.api.md is up to date");
+        process.exit(difference === undefined ? 0 : 1);
+    }
     fs.mkdirSync(path.dirname(REPORT_FILE), { recursive: true });
-    fs.writeFileSync(REPORT_FILE, renderReport());
+    fs.writeFileSync(REPORT_FILE, report);
     console.log(`wrote ${path.relative(ROOT, REPORT_FILE)}`);
 }
