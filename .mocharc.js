@@ -76,7 +76,7 @@ const ordered = [...files].sort((a, b) => weight(b) - weight(a) || a.localeCompa
 process.env.HSSO_TEST_RUN = process.env.HSSO_TEST_RUN || `${process.pid}-${Date.now()}`;
 
 module.exports = {
-    require: ["ts-node/register", "tests/run-fixture.ts"],
+    require: ["tests/ts-node.js", "tests/run-fixture.ts"],
     extension: ["ts"],
     spec: given.length > 0 ? [] : ordered,
     parallel: true,

@@ -1,6 +1,8 @@
 // The doctor's command line. Pure: turns argv into options or a usage error (exit code 2) that
-// names the flag, the bad value and the fix. Secrets never come from flags (AUTHENTIK_TOKEN is an
+// names the flag, the bad value and the fix. Node's own util.parseArgs reads the flags (strict:
+// typed options, `--flag=value`, repeated --ssh); this file adds the doctor's messages and checks. Secrets never come from flags (AUTHENTIK_TOKEN is an
 // environment variable, the ID token a file), so no argv value is secret.
+import { ParseArgsConfig, parseArgs as nodeParseArgs } from "util";
 import { parseAuthentikVersion } from "../components/authentik/versions";
 import { parseSshTarget } from "./ssh";
 
@@ -69,72 +71,97 @@ Environment: AUTHENTIK_TOKEN, an Authentik API token, to read the provider's set
 Exit codes: 0 nothing failed, 1 a check failed, 2 bad usage.
 `;
 
-const VALUE_FLAGS: Record<string, keyof DoctorArgs> = {
-    "--stack": "stack",
-    "--issuer": "issuer",
-    "--client-id": "clientId",
-    "--headlamp-url": "headlampUrl",
-    "--authentik-url": "authentikUrl",
-    "--authentik-version": "authentikVersion",
-    "--kubeconfig": "kubeconfig",
-    "--ca-file": "caFile",
-    "--token-file": "tokenFile",
-    "--username-claim": "usernameClaim",
-    "--username-prefix": "usernamePrefix",
-    "--groups-claim": "groupsClaim",
-    "--groups-prefix": "groupsPrefix",
-    "--cluster": "cluster",
-    "--ssh-key": "sshKey",
-    "--known-hosts": "knownHosts",
-};
+/** The flags, in node:util parseArgs's form; each flag's DoctorArgs key is its name in camelCase. */
+const OPTIONS = {
+    "stack": { type: "string" },
+    "no-stack": { type: "boolean" },
+    "issuer": { type: "string" },
+    "client-id": { type: "string" },
+    "headlamp-url": { type: "string" },
+    "authentik-url": { type: "string" },
+    "authentik-version": { type: "string" },
+    "kubeconfig": { type: "string" },
+    "ca-file": { type: "string" },
+    "token-file": { type: "string" },
+    "username-claim": { type: "string" },
+    "username-prefix": { type: "string" },
+    "groups-claim": { type: "string" },
+    "groups-prefix": { type: "string" },
+    "cluster": { type: "string" },
+    "no-kubectl": { type: "boolean" },
+    "ssh": { type: "string", multiple: true },
+    "ssh-key": { type: "string" },
+    "known-hosts": { type: "string" },
+    "json": { type: "boolean" },
+    "help": { type: "boolean", short: "h" },
+} as const satisfies ParseArgsConfig["options"];
 
-/** Flags that may repeat; each value is added to the list. */
-const LIST_FLAGS: Record<string, keyof DoctorArgs> = {
-    "--ssh": "ssh",
-};
-
-const BOOLEAN_FLAGS: Record<string, keyof DoctorArgs> = {
-    "--no-stack": "noStack",
-    "--no-kubectl": "noKubectl",
-    "--json": "json",
-    "--help": "help",
-    "-h": "help",
-};
-
-/** Parses the flags after `doctor`. */
-export function parseArgs(argv: readonly string[]): DoctorArgs {
-    const out: Record<string, unknown> = { noStack: false, noKubectl: false, json: false, help: false, ssh: [] };
-    for (let i = 0; i < argv.length; i++) {
-        const arg = argv[i];
-        const eq = arg.startsWith("--") ? arg.indexOf("=") : -1;
-        const flag = eq > 0 ? arg.slice(0, eq) : arg;
-        if (flag in BOOLEAN_FLAGS) {
-            if (eq > 0) {
-                throw new UsageError(`${flag} takes no value (got ${JSON.stringify(arg.slice(eq + 1))}).`);
+/**
+ * Reads argv into node:util parseArgs's tokens (not strict) and returns the doctor's own message
+ * for the first argument it refuses (parseArgs's messages name no fix): an unknown flag or a
+ * positional argument, a value given to a switch, a missing value (or a flag where the value
+ * should be: `--kubeconfig --json`). Otherwise returns argv with each value attached to its flag
+ * (`--flag=value`), for the strict parse: a value may start with "-" (`--token-file -`, an
+ * `--ssh -l@h` that the target check then refuses by name), which strict mode alone calls ambiguous.
+ */
+function normalized(argv: readonly string[]): { bad: string } | { args: string[] } {
+    const { tokens } = nodeParseArgs({ args: [...argv], options: OPTIONS, strict: false, allowPositionals: true, tokens: true });
+    const args: string[] = [];
+    for (const token of tokens) {
+        if (token.kind !== "option" || !Object.hasOwn(OPTIONS, token.name)) {
+            return { bad: `unknown argument ${JSON.stringify(argv[token.index])}; see --help.` };
+        }
+        const flag = token.rawName;
+        if (OPTIONS[token.name as keyof typeof OPTIONS].type === "boolean") {
+            if (token.inlineValue) {
+                return { bad: `${flag} takes no value (got ${JSON.stringify(token.value)}).` };
             }
-            out[BOOLEAN_FLAGS[flag]] = true;
-            continue;
-        }
-        if (!(flag in VALUE_FLAGS) && !(flag in LIST_FLAGS)) {
-            throw new UsageError(`unknown argument ${JSON.stringify(arg)}; see --help.`);
-        }
-        let value: string | undefined;
-        if (eq > 0) {
-            value = arg.slice(eq + 1);
+            args.push(`--${token.name}`);
+        } else if (token.value === undefined || (!token.inlineValue && token.value.startsWith("--") && token.value.length > 2)) {
+            return { bad: `${flag} needs a value, e.g. ${flag} ${example(flag)}.` };
         } else {
-            value = argv[i + 1];
-            i++;
-            if (value === undefined || (value.startsWith("--") && value.length > 2)) {
-                throw new UsageError(`${flag} needs a value, e.g. ${flag} ${example(flag)}.`);
-            }
-        }
-        if (flag in LIST_FLAGS) {
-            (out[LIST_FLAGS[flag]] as string[]).push(value);
-        } else {
-            out[VALUE_FLAGS[flag]] = value;
+            args.push(`--${token.name}=${token.value}`);
         }
     }
-    const args = out as unknown as DoctorArgs;
+    return { args };
+}
+
+/** Parses the flags after `doctor` (node:util parseArgs, strict: unknown flags and positionals refused). */
+export function parseArgs(argv: readonly string[]): DoctorArgs {
+    const read = normalized(argv);
+    if ("bad" in read) {
+        throw new UsageError(read.bad);
+    }
+    let values: ReturnType<typeof nodeParseArgs<{ options: typeof OPTIONS; strict: true }>>["values"];
+    try {
+        ({ values } = nodeParseArgs({ args: read.args, options: OPTIONS, strict: true, allowPositionals: false }));
+    } catch (err) {
+        throw new UsageError(`${(err as Error).message.split("\n")[0]}; see --help.`);
+    }
+    const out: DoctorArgs = {
+        stack: values.stack,
+        noStack: values["no-stack"] ?? false,
+        issuer: values.issuer,
+        clientId: values["client-id"],
+        headlampUrl: values["headlamp-url"],
+        authentikUrl: values["authentik-url"],
+        authentikVersion: values["authentik-version"],
+        kubeconfig: values.kubeconfig,
+        caFile: values["ca-file"],
+        tokenFile: values["token-file"],
+        usernameClaim: values["username-claim"],
+        usernamePrefix: values["username-prefix"],
+        groupsClaim: values["groups-claim"],
+        groupsPrefix: values["groups-prefix"],
+        cluster: values.cluster,
+        noKubectl: values["no-kubectl"] ?? false,
+        ssh: values.ssh ?? [],
+        sshKey: values["ssh-key"],
+        knownHosts: values["known-hosts"],
+        json: values.json ?? false,
+        help: values.help ?? false,
+    };
+    const args = Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined)) as unknown as DoctorArgs;
     for (const [flag, key] of [["--issuer", "issuer"], ["--headlamp-url", "headlampUrl"], ["--authentik-url", "authentikUrl"]] as const) {
         const v = args[key];
         if (v !== undefined && !isHttpUrl(v)) {
@@ -177,6 +204,7 @@ function example(flag: string): string {
         case "--issuer": return "https://auth.example.com/application/o/headlamp/";
         case "--headlamp-url": return "https://headlamp.example.com/";
         case "--authentik-url": return "https://auth.example.com";
+        case "--authentik-version": return "2025.12";
         case "--kubeconfig": return "/etc/rancher/k3s/k3s.yaml";
         case "--ca-file": return "ca.pem";
         case "--token-file": return "token.jwt";

@@ -1,48 +1,61 @@
 // Checks 4: the ID token. Its RS256 signature verifies against the issuer's JWKS, `iss` is the
 // issuer, `aud` holds the client id, it has not expired, and its claims are what kube-apiserver
 // needs (email_verified a boolean and not false when the username claim is email; groups present). The token is
-// never printed, only claims.
-import * as crypto from "crypto";
+// never printed, only claims. The JWT itself (decoding, the signature, the algorithm allow-list, the
+// critical header parameters, iss/aud/exp/nbf) is jose's work; this file picks the key by kid and
+// turns jose's verdicts into the doctor's own messages and fixes.
+import * as jose from "jose";
 import { Check, DoctorInputs, Facts, Jwk } from "./context";
 import { NO_ISSUER, differInOrigin, differOnlyInTrailingSlash, proxyCause, proxyFix } from "./issuer";
 import { Outcome, fail, pass } from "./report";
 
-/** A JWT split into its parts. */
+/** A JWT decoded (not yet verified): its header and payload, and the compact form to verify. */
 export interface DecodedJwt {
     header: Record<string, unknown>;
     payload: Record<string, unknown>;
-    signingInput: string;
-    signature: Buffer;
+    /** The compact serialization, trimmed. */
+    compact: string;
 }
 
-/** Splits and decodes a compact JWT; throws with a message that quotes no part of the token. */
+/** Decodes a compact JWT with jose; throws with a message that quotes no part of the token. */
 export function decodeJwt(raw: string): DecodedJwt {
-    const parts = raw.trim().split(".");
+    const compact = raw.trim();
+    const parts = compact.split(".");
     if (parts.length !== 3) {
         throw new Error(`it is not a JWT (${parts.length} dot-separated parts, a JWT has 3).`);
     }
-    const json = (part: string, what: string): Record<string, unknown> => {
-        try {
-            const value = JSON.parse(Buffer.from(part, "base64url").toString("utf8")) as unknown;
-            if (value && typeof value === "object" && !Array.isArray(value)) {
-                return value as Record<string, unknown>;
-            }
-        } catch {
-            // fall through
-        }
-        throw new Error(`its ${what} is not base64url-encoded JSON.`);
-    };
-    return { header: json(parts[0], "header"), payload: json(parts[1], "payload"), signingInput: `${parts[0]}.${parts[1]}`, signature: Buffer.from(parts[2], "base64url") };
+    let header: Record<string, unknown>;
+    try {
+        header = jose.decodeProtectedHeader(compact);
+    } catch {
+        throw new Error("its header is not base64url-encoded JSON.");
+    }
+    try {
+        return { header, payload: jose.decodeJwt(compact), compact };
+    } catch {
+        throw new Error("its payload is not base64url-encoded JSON.");
+    }
 }
 
 export const NO_TOKEN = "no token (give --token-file FILE, or - for stdin).";
 
 const SIGNING_FIX = "Give the Authentik provider a signing key (stack config signingKeyName) and run pulumi up, then get a new token.";
 
-/** Checks the signature, iss, aud and expiry. */
-export function judgeToken(jwt: DecodedJwt, keys: readonly Jwk[], issuer: string, clientId: string | undefined, nowSeconds: number): Outcome {
+/** The only algorithm kube-apiserver accepts from this issuer (its discovery's id_token_signing_alg_values_supported). */
+const ALGORITHMS = ["RS256"];
+
+/** A jose error's class (jose's `code`), or undefined for anything else. */
+function joseCode(err: unknown): string | undefined {
+    return err instanceof jose.errors.JOSEError ? err.code : undefined;
+}
+
+/**
+ * Verifies the signature (jose.jwtVerify, RS256 only, each JWKS key with the token's kid in turn)
+ * and iss, aud and expiry (jose's claim checks, kube-apiserver's rules: no clock tolerance on exp).
+ */
+export async function judgeToken(jwt: DecodedJwt, keys: readonly Jwk[], issuer: string, clientId: string | undefined, nowSeconds: number): Promise<Outcome> {
     const alg = jwt.header.alg;
-    if (alg !== "RS256") {
+    if (typeof alg !== "string" || !ALGORITHMS.includes(alg)) {
         return fail(`the token is signed with ${JSON.stringify(alg)}, not RS256; kube-apiserver rejects it.`, SIGNING_FIX);
     }
     const kid = jwt.header.kid;
@@ -50,19 +63,48 @@ export function judgeToken(jwt: DecodedJwt, keys: readonly Jwk[], issuer: string
     if (candidates.length === 0) {
         return fail(`no key in the issuer's JWKS has the token's kid ${JSON.stringify(kid)}.`, "The token comes from another issuer or a rotated key: get a new token from this issuer.");
     }
-    const verified = candidates.some((k) => {
+    const options: jose.JWTVerifyOptions = {
+        algorithms: ALGORITHMS,
+        issuer,
+        audience: clientId,
+        requiredClaims: ["exp"],
+        currentDate: new Date(nowSeconds * 1000),
+    };
+    let claimError: unknown;
+    for (const k of candidates) {
+        let key: jose.CryptoKey | Uint8Array;
         try {
-            const key = crypto.createPublicKey({ key: k as crypto.JsonWebKey, format: "jwk" });
-            return crypto.verify("sha256", Buffer.from(jwt.signingInput), key, jwt.signature);
+            key = await jose.importJWK(k, "RS256");
         } catch {
-            return false;
+            continue; // not an RSA signing key: another candidate may be
         }
-    });
-    if (!verified) {
+        try {
+            await jose.jwtVerify(jwt.compact, key, options);
+            return pass(`RS256 signature valid (kid ${JSON.stringify(kid ?? null)}), iss and aud match, expires ${new Date((jwt.payload.exp as number) * 1000).toISOString()}.`);
+        } catch (err) {
+            const code = joseCode(err);
+            if (code === "ERR_JWS_SIGNATURE_VERIFICATION_FAILED") {
+                continue;
+            }
+            if (code === "ERR_JOSE_NOT_SUPPORTED" || code === "ERR_JWS_INVALID" || code === "ERR_JWT_INVALID" || code === "ERR_JOSE_ALG_NOT_ALLOWED") {
+                // An unknown critical header parameter, a malformed header or claims set: refused
+                // before any claim is trusted. jose's message names the part, never the token.
+                return fail(`the token is refused: ${(err as Error).message}.`, "Get an ID token from this issuer as it issues them (kubectl oidc-login get-token ...), not a token built or altered elsewhere.");
+            }
+            claimError = err;
+            break; // the signature verified: the claims decide
+        }
+    }
+    if (claimError === undefined) {
         return fail("the signature does not verify against the issuer's JWKS.", "The token was not issued by this issuer (or was altered): get a new token from it.");
     }
-    const p = jwt.payload;
-    if (p.iss !== issuer) {
+    return claimFailure(claimError, jwt.payload, issuer, clientId, nowSeconds);
+}
+
+/** The doctor's message for a claim jose refused (the signature verified). */
+function claimFailure(err: unknown, p: Record<string, unknown>, issuer: string, clientId: string | undefined, nowSeconds: number): Outcome {
+    const claim = err instanceof jose.errors.JWTClaimValidationFailed || err instanceof jose.errors.JWTExpired ? err.claim : undefined;
+    if (claim === "iss") {
         const slashOnly = typeof p.iss === "string" && differOnlyInTrailingSlash(p.iss, issuer);
         const origin = typeof p.iss === "string" ? differInOrigin(p.iss, issuer) : undefined;
         if (origin) {
@@ -73,17 +115,19 @@ export function judgeToken(jwt: DecodedJwt, keys: readonly Jwk[], issuer: string
             `Configure the API server and Headlamp with exactly ${JSON.stringify(p.iss)}, or get the token from ${JSON.stringify(issuer)}.`,
         );
     }
-    const aud = Array.isArray(p.aud) ? p.aud : [p.aud];
-    if (clientId !== undefined && !aud.includes(clientId)) {
+    if (claim === "aud") {
         return fail(`aud is ${JSON.stringify(p.aud)}, not the client id ${JSON.stringify(clientId)}.`, `Get the token with client id ${JSON.stringify(clientId)} (kubelogin --oidc-client-id), or configure the API server's oidc-client-id to the token's audience.`);
     }
-    if (typeof p.exp !== "number") {
+    if (claim === "exp" && typeof p.exp !== "number") {
         return fail("the token has no exp claim.", "kube-apiserver requires exp: get an ID token from Authentik, not another kind of token.");
     }
-    if (p.exp <= nowSeconds) {
-        return fail(`the token expired ${Math.round(nowSeconds - p.exp)} s ago (exp ${new Date(p.exp * 1000).toISOString()}).`, "Get a fresh token (kubectl oidc-login get-token ...); Headlamp refreshes with offline_access.");
+    if (claim === "exp") {
+        return fail(`the token expired ${Math.round(nowSeconds - (p.exp as number))} s ago (exp ${new Date((p.exp as number) * 1000).toISOString()}).`, "Get a fresh token (kubectl oidc-login get-token ...); Headlamp refreshes with offline_access.");
     }
-    return pass(`RS256 signature valid (kid ${JSON.stringify(kid ?? null)}), iss and aud match, expires ${new Date(p.exp * 1000).toISOString()}.`);
+    if (claim === "nbf" && typeof p.nbf === "number") {
+        return fail(`the token is not valid before ${new Date(p.nbf * 1000).toISOString()} (nbf), ${Math.round(p.nbf - nowSeconds)} s from now.`, "Check this machine's clock and the Authentik server's (NTP), then get a new token.");
+    }
+    return fail(`the token's claims are refused: ${(err as Error).message}.`, "Get an ID token from this issuer as it issues them (kubectl oidc-login get-token ...).");
 }
 
 /** The fix when a mapping returns email_verified as something other than a JSON boolean. */
@@ -145,11 +189,12 @@ export const tokenCheck: Check = {
         } catch (err) {
             return Promise.resolve(fail(`the token file does not hold an ID token: ${(err as Error).message}`, "Save the ID token itself, e.g. kubectl oidc-login get-token ... | jq -r .status.token."));
         }
-        const outcome = judgeToken(jwt, facts.jwks ?? [], inputs.issuer!, inputs.clientId, inputs.now());
-        if (outcome.status === "pass") {
-            facts.claims = jwt.payload;
-        }
-        return Promise.resolve(outcome);
+        return judgeToken(jwt, facts.jwks ?? [], inputs.issuer!, inputs.clientId, inputs.now()).then((outcome) => {
+            if (outcome.status === "pass") {
+                facts.claims = jwt.payload;
+            }
+            return outcome;
+        });
     },
 };
 

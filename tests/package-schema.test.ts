@@ -7,7 +7,9 @@ import * as assert from "assert";
 import { PackageSpec } from "@pulumi/pulumi/provider/experimental/schema";
 import { ComponentProvider, ComponentResourceConstructor, getPulumiComponents } from "@pulumi/pulumi/provider/experimental/provider";
 import * as pulumi from "@pulumi/pulumi";
-import { MockHarness, valueOf } from "./harness";
+import { NOT_SECRET, SECRET_NAME } from "../components/secrets";
+import { markSecrets, SchemaProperty } from "../provider/schema";
+import { MockHarness, isSecretIn, valueOf } from "./harness";
 import { COMPONENTS, PROVIDER_DIR, providerName as nameOfProvider } from "./schema";
 
 /** Inputs and outputs each component must expose in the schema (a subset: the ones users wire). */
@@ -143,19 +145,125 @@ describe("package: multi-language component schema (Pulumi analyzer)", function 
         assert.ok(!names.includes("authentik") && !names.includes("terraform-provider"), `unexpected dependencies: ${names.join(", ")}`);
     });
 
-    it("whole numbers are `number` and no input is marked secret: the analyzer has neither (docs/other-languages.md says so)", function () {
-        // The Node.js analyzer maps every TypeScript number to "number" and has no way to mark a
-        // property secret. If a newer SDK adds either, this fails: use it for ports, timeouts and
-        // privateKey/privateKeyPassword/clientSecret, and update docs/other-languages.md.
+    it("whole numbers are `number`: the analyzer has no integer type (docs/other-languages.md says so)", function () {
+        // The Node.js analyzer maps every TypeScript number to "number". If a newer SDK adds
+        // integers, this fails: use them for ports and timeouts, and update
+        // docs/other-languages.md.
         const types = built().types ?? {};
         const resources = built().resources;
         const typeOf = (p: unknown) => (p as { type?: string } | undefined)?.type;
         assert.strictEqual(typeOf(types["headlamp-sso:index:K3sServer"].properties?.port), "number");
         assert.strictEqual(typeOf(resources["headlamp-sso:index:K3sOidcApiServer"].inputProperties?.readyTimeoutSeconds), "number");
-        const all: object[] = [
-            ...Object.values(types).flatMap((t) => Object.values(t.properties ?? {})),
-            ...Object.values(resources).flatMap((r) => [...Object.values(r.inputProperties ?? {}), ...Object.values(r.properties ?? {})]),
-        ];
-        assert.deepStrictEqual(all.filter((p) => "secret" in p || typeOf(p) === "integer"), []);
+        assert.deepStrictEqual(schemaProperties(built()).filter(({ property }) => typeOf(property) === "integer").map(({ path }) => path), []);
+    });
+
+    it("the served schema marks exactly the secret inputs and outputs `secret: true`", function () {
+        // What generated SDKs in every language and the registry's docs take secretness from
+        // (the analyzer marks nothing; provider/index.ts marks components/secrets.ts's table).
+        const secret = schemaProperties(built()).filter(({ property }) => property.secret === true).map(({ path }) => path);
+        assert.deepStrictEqual(secret.sort(), [
+            "AuthentikOidcApp input clientSecret",
+            "AuthentikOidcApp output clientSecret",
+            "HeadlampOidcArgs clientSecret",
+            "K3sServer privateKey",
+            "K3sServer privateKeyPassword",
+            "ProxyConnectionArgs password",
+            "ProxyConnectionArgs privateKey",
+            "ProxyConnectionArgs privateKeyPassword",
+        ]);
+    });
+
+    it("every property whose name looks secret is marked secret, or listed in NOT_SECRET with its reason", function () {
+        // A new secret arg (say an `apiToken`) left out of SECRET_PROPERTIES fails here.
+        const unmarked = schemaProperties(built())
+            .filter(({ owner, name, property }) => SECRET_NAME.test(name) && property.secret !== true && !(`${owner}.${name}` in NOT_SECRET))
+            .map(({ path }) => path);
+        assert.deepStrictEqual(unmarked, [], "add these to SECRET_PROPERTIES (or, when not secret, to NOT_SECRET with the reason) in components/secrets.ts");
+        const stale = Object.keys(NOT_SECRET).filter((key) => !schemaProperties(built()).some(({ owner, name }) => `${owner}.${name}` === key));
+        assert.deepStrictEqual(stale, [], "NOT_SECRET names properties the schema no longer has");
+    });
+
+    it("markSecrets refuses a table entry the schema lacks, naming it and the file to fix", function () {
+        assert.throws(() => markSecrets(built(), { K3sServer: ["privateKey", "sshKey"], Nowhere: ["token"] }),
+            /the schema has no K3sServer\.sshKey, Nowhere\.token; update SECRET_PROPERTIES in components\/secrets\.ts/);
+        assert.strictEqual(markSecrets(built()).resources["headlamp-sso:index:AuthentikOidcApp"].inputProperties?.clientSecret?.description,
+            built().resources["headlamp-sso:index:AuthentikOidcApp"].inputProperties?.clientSecret?.description, "marking keeps the description");
+    });
+
+    describe("a plain secret sent through the component provider is stored nowhere (each component registers itself with no inputs)", function () {
+        // A remote component's inputs are recorded in the state as the consumer sent them; what
+        // keeps a plain secret from another language's program out of the state is that each
+        // component registers itself with `{}` and wraps secrets before its children see them.
+        const PEM = "-----BEGIN OPENSSH PRIVATE KEY-----\nplain-ssh-key-0123456789\n-----END OPENSSH PRIVATE KEY-----\n";
+        const SECRETS = [PEM, "plain-key-passphrase-42", "plain-proxy-password-42", "plain-client-secret-0123456789"];
+        const CASES: Record<string, Record<string, unknown>> = {
+            AuthentikOidcApp: {
+                authentikUrl: "https://auth.example.com",
+                slug: "headlamp",
+                redirectUris: ["https://headlamp.example.com/oidc-callback"],
+                clientSecret: SECRETS[3],
+            },
+            K3sOidcApiServer: {
+                servers: [{
+                    host: "k3s-1.example.lan",
+                    privateKey: PEM,
+                    privateKeyPassword: SECRETS[1],
+                    hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB",
+                    proxy: { host: "bastion.example.lan", user: "jump", password: SECRETS[2], privateKey: PEM, privateKeyPassword: SECRETS[1] },
+                }],
+                issuerUrl: "https://auth.example.com/application/o/headlamp/",
+                clientId: "headlamp",
+            },
+            HeadlampRelease: {
+                host: "headlamp.example.com",
+                oidc: { clientId: "headlamp", clientSecret: SECRETS[3], issuerUrl: "https://auth.example.com/application/o/headlamp/" },
+                admins: { users: ["alice@example.com"] },
+            },
+        };
+
+        for (const [component, inputs] of Object.entries(CASES)) {
+            it(`${component}`, async function () {
+                const h = await MockHarness.install();
+                await provider.construct("c", `headlamp-sso:index:${component}`, inputs, {});
+                await h.settle();
+                assert.deepStrictEqual(h.one(`headlamp-sso:index:${component}`, "c").rawInputs, {}, "the component registers itself with inputs");
+                assert.ok(h.resources.length > 1, "the component registered no children");
+                const leaked = h.resources.flatMap((r) => plainStrings(r.rawInputs)
+                    .filter((text) => SECRETS.some((secret) => text.includes(secret)))
+                    .map(() => `${r.type} ${r.name}`));
+                assert.deepStrictEqual(leaked, [], "a registration carries a secret given as plain text outside a secret");
+                h.assertNoUnknownInvokes();
+            });
+        }
     });
 });
+
+/** Every property of a schema: the components' inputs and outputs and the object types' properties. */
+function schemaProperties(schema: PackageSpec): Array<{ owner: string; name: string; path: string; property: SchemaProperty }> {
+    const short = (token: string) => token.split(":").pop()!;
+    return [
+        ...Object.entries(schema.resources).flatMap(([token, r]) => [
+            ...Object.entries(r.inputProperties ?? {}).map(([name, property]) => ({ owner: short(token), name, path: `${short(token)} input ${name}`, property })),
+            ...Object.entries(r.properties ?? {}).map(([name, property]) => ({ owner: short(token), name, path: `${short(token)} output ${name}`, property })),
+        ]),
+        ...Object.entries(schema.types ?? {}).flatMap(([token, t]) =>
+            Object.entries(t.properties ?? {}).map(([name, property]) => ({ owner: short(token), name, path: `${short(token)} ${name}`, property }))),
+    ];
+}
+
+/** Every string in a serialized property map outside a value marked secret. */
+function plainStrings(raw: unknown): string[] {
+    if (typeof raw === "string") {
+        return [raw];
+    }
+    if (Array.isArray(raw)) {
+        return raw.flatMap(plainStrings);
+    }
+    if (raw && typeof raw === "object") {
+        if (isSecretIn(raw, "")) {
+            return [];
+        }
+        return Object.values(raw).flatMap(plainStrings);
+    }
+    return [];
+}

@@ -4,6 +4,7 @@
 import * as path from "path";
 import { Analyzer, AnalyzeResult } from "@pulumi/pulumi/provider/experimental/analyzer";
 import { generateSchema, PackageSpec } from "@pulumi/pulumi/provider/experimental/schema";
+import { markSecrets } from "../provider/schema";
 import { Manifest, readJson, ROOT } from "./npm";
 
 /** The plugin folder: PulumiPlugin.yaml, package.json, index.ts, tsconfig.json. */
@@ -27,8 +28,11 @@ export function analyze(components: string[] = COMPONENTS): AnalyzeResult {
     return new Analyzer(PROVIDER_DIR, providerName(), providerPackage(), new Set(components)).analyze();
 }
 
-/** The schema from an analysis, as ComponentProvider.getSchema generates it. */
+/**
+ * The schema from an analysis, as the plugin serves it: ComponentProvider.getSchema's, with the
+ * secret properties marked (provider/index.ts).
+ */
 export function schemaOf(analysis: AnalyzeResult = analyze()): PackageSpec {
     const pkg = providerPackage();
-    return generateSchema(providerName(), pkg.version, pkg.description ?? "", analysis.components, analysis.typeDefinitions, analysis.dependencies);
+    return markSecrets(generateSchema(providerName(), pkg.version, pkg.description ?? "", analysis.components, analysis.typeDefinitions, analysis.dependencies));
 }

@@ -1,7 +1,8 @@
 // `npm test`'s type-check and lint in one process over one TypeScript program: what
 // `npm run typecheck` (tsc --noEmit, incremental) and `npm run lint` (eslint ., then shellcheck)
 // check, without building and type-checking the same program twice (typescript-eslint takes a
-// program through parserOptions.programs). Exit 1 when either finds a problem, after printing all.
+// program through parserOptions.programs), and the public API report against the same program
+// (tests/api-report.ts). Exit 1 when any finds a problem, after printing all.
 "use strict";
 const { spawnSync } = require("child_process");
 const fs = require("fs");
@@ -39,6 +40,13 @@ async function main() {
         process.stdout.write(ts.formatDiagnostics(diagnostics, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => ROOT, getNewLine: () => "\n" }));
     }
     process.stdout.write(`type-check: ${diagnostics.length === 0 ? "ok" : `${diagnostics.length} error(s)`} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+
+    // The public API report (etc/headlamp-sso.api.md), read from the program just checked.
+    require("./ts-node.js");
+    const { apiOf, renderReport, reportDifference } = require("./api-report.ts");
+    const difference = reportDifference(renderReport(apiOf(program)));
+    failed ||= difference !== undefined;
+    process.stdout.write(`public API: ${difference ?? "ok (etc/headlamp-sso.api.md)"}\n`);
 
     const linted = Date.now();
     const eslint = new ESLint({ cwd: ROOT, overrideConfig: { languageOptions: { parserOptions: { programs: [program] } } } });

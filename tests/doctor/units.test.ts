@@ -34,6 +34,20 @@ describe("doctor: pure decisions", function () {
         assert.throws(() => parseArgs(["--kubeconfig", "--json"]), /--kubeconfig needs a value/);
     });
 
+    it("argv through node:util parseArgs: -h, a \"-\" value, repeated --ssh; positionals, unknown flags and a value on a switch refused by name", () => {
+        assert.ok(parseArgs(["-h"]).help);
+        assert.strictEqual(parseArgs(["--token-file", "-"]).tokenFile, "-", "- (stdin) is a value, not a flag");
+        assert.strictEqual(parseArgs(["--username-prefix="]).usernamePrefix, "", "an explicit empty prefix");
+        assert.deepStrictEqual(parseArgs(["--ssh=root@a", "--ssh", "root@b"]).ssh, ["root@a", "root@b"]);
+        assert.deepStrictEqual(parseArgs([]), { noStack: false, noKubectl: false, json: false, help: false, ssh: [] }, "absent flags stay absent");
+        assert.throws(() => parseArgs(["--issuer", ISSUER, "extra"]), /^Error: unknown argument "extra"; see --help\.$/);
+        assert.throws(() => parseArgs(["--isuer", ISSUER]), /unknown argument "--isuer"; see --help/);
+        assert.throws(() => parseArgs(["-x"]), /unknown argument "-x"/);
+        assert.throws(() => parseArgs(["--", "--json"]), /unknown argument "--"/);
+        assert.throws(() => parseArgs(["--json=yes"]), /--json takes no value \(got "yes"\)/);
+        assert.throws(() => parseArgs(["--token-file"]), /--token-file needs a value, e.g\. --token-file token\.jwt/);
+    });
+
     it("the issuer: discovery URL from either form, byte-for-byte comparison, the trailing slash named", () => {
         assert.strictEqual(discoveryUrlOf(ISSUER), `${ISSUER}.well-known/openid-configuration`);
         assert.strictEqual(discoveryUrlOf(ISSUER.slice(0, -1)), `${ISSUER}.well-known/openid-configuration`);
@@ -298,13 +312,57 @@ describe("doctor: pure decisions", function () {
         assert.match(judgeJwksUri("not a url", ISSUER)!.detail, /not a URL/);
     });
 
-    it("a token whose iss differs only in scheme from the issuer names the proxy cause too", () => {
+    describe("what jose refuses besides the doctor's own checks", () => {
+        const { privateKey, publicKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
+        const jwk = { ...publicKey.export({ format: "jwk" }), kid: "k" };
+        const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
+        const claims = { iss: ISSUER, aud: "headlamp", exp: 2_000_000_000 };
+        /** A token signed with the JWKS key (RS256), with this header and these claims. */
+        const signed = (header: object, payload: object = claims) => {
+            const input = `${b64(header)}.${b64(payload)}`;
+            return `${input}.${crypto.sign("sha256", Buffer.from(input), privateKey).toString("base64url")}`;
+        };
+        const judge = (token: string) => judgeToken(decodeJwt(token), [jwk], ISSUER, "headlamp", 1_000_000_000);
+
+        it("a valid token passes (the baseline of the cases below)", async () => {
+            assert.strictEqual((await judge(signed({ alg: "RS256", kid: "k" }))).status, "pass");
+        });
+
+        it("an unknown critical header parameter is refused, though the signature verifies", async () => {
+            const r = await judge(signed({ alg: "RS256", kid: "k", crit: ["x-must-understand"], "x-must-understand": true }));
+            assert.strictEqual(r.status, "fail");
+            assert.match(r.detail, /refused: Extension Header Parameter "x-must-understand" is not recognized/);
+        });
+
+        it("alg none, with or without a signature, is refused", async () => {
+            const none = `${b64({ alg: "none", kid: "k" })}.${b64(claims)}.`;
+            const r = await judge(none);
+            assert.strictEqual(r.status, "fail");
+            assert.match(r.detail, /signed with "none", not RS256/);
+            const relabelled = signed({ alg: "none", kid: "k" });
+            assert.match((await judge(relabelled)).detail, /signed with "none", not RS256/);
+        });
+
+        it("a token not valid yet (nbf in the future) is refused, naming the clocks", async () => {
+            const r = await judge(signed({ alg: "RS256", kid: "k" }, { ...claims, nbf: 1_000_000_600 }));
+            assert.strictEqual(r.status, "fail");
+            assert.match(r.detail, /not valid before 2001-09-09T01:56:40\.000Z \(nbf\), 600 s from now/);
+            assert.match(r.fix!, /clock/);
+        });
+
+        it("a payload that is not a JSON object is refused without quoting the token", () => {
+            const token = signed({ alg: "RS256", kid: "k" }, ["not", "an", "object"]);
+            assert.throws(() => decodeJwt(token), (e: Error) => /payload is not base64url-encoded JSON/.test(e.message) && !e.message.includes(token.split(".")[1]));
+        });
+    });
+
+    it("a token whose iss differs only in scheme from the issuer names the proxy cause too", async () => {
         const { privateKey, publicKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
         const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
         const input = `${b64({ alg: "RS256", kid: "k" })}.${b64({ iss: ISSUER.replace("https:", "http:"), aud: "headlamp", exp: 2_000_000_000 })}`;
         const jwt = `${input}.${crypto.sign("sha256", Buffer.from(input), privateKey).toString("base64url")}`;
         const jwk = { ...publicKey.export({ format: "jwk" }), kid: "k" };
-        const r = judgeToken(decodeJwt(jwt), [jwk], ISSUER, "headlamp", 1_000_000_000);
+        const r = await judgeToken(decodeJwt(jwt), [jwk], ISSUER, "headlamp", 1_000_000_000);
         assert.strictEqual(r.status, "fail");
         assert.match(r.detail, /differ only in the scheme \(http instead of https\).*X-Forwarded-Proto/);
         assert.match(r.fix!, /AUTHENTIK_LISTEN__TRUSTED_PROXY_CIDRS/);

@@ -60,15 +60,16 @@ interface PluginHost {
 /**
  * Starts the plugin as pulumi-language-nodejs's RunPlugin does: `node <run-plugin> <plugin dir>
  * [<engine address>]`, with run-plugin located from the plugin folder (locateModule: Node's
- * resolution of `@pulumi/pulumi/cmd/run-plugin` from the program directory).
+ * resolution of `@pulumi/pulumi/cmd/run-plugin` from the program directory), in `cwd`: the CLI's
+ * working directory, whose tsconfig.json the host's ts-node reads (run-plugin's run.ts).
  */
-async function startPluginHost(pluginDir: string, engineAddress?: string): Promise<PluginHost> {
+async function startPluginHost(pluginDir: string, cwd: string, engineAddress?: string): Promise<PluginHost> {
     const runPlugin = require.resolve("@pulumi/pulumi/cmd/run-plugin", { paths: [pluginDir] });
     const probeDir = fs.mkdtempSync(path.join(os.tmpdir(), "headlamp-sso-probe-"));
     fs.writeFileSync(path.join(probeDir, "probe.js"), PROBE);
     const probeOut = path.join(probeDir, "loaded.json");
     const child = spawn(process.execPath, [runPlugin, pluginDir, ...(engineAddress ? [engineAddress] : [])], {
-        cwd: pluginDir,
+        cwd,
         env: { ...childEnv(), NODE_OPTIONS: `--require ${path.join(probeDir, "probe.js")}`, HEADLAMP_SSO_PROBE_OUT: probeOut },
         stdio: ["ignore", "pipe", "pipe"],
     });
@@ -116,14 +117,14 @@ function pluginProtos(pluginDir: string): { grpc: any; provrpc: any; provpb: any
 const SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
 
 /**
- * Constructs K3sOidcApiServer through the plugin host as the engine does for another language's
- * program (ResourceProvider.Construct with the monitor's address, a preview), against the stand-in
- * engine. Returns the component's URN, what the engine saw and which @pulumi/pulumi copies the host
- * had loaded by then.
+ * Constructs K3sOidcApiServer through the plugin host (started in `cwd`) as the engine does for
+ * another language's program (ResourceProvider.Construct with the monitor's address, a preview),
+ * against the stand-in engine. Returns the component's URN, what the engine saw and which
+ * @pulumi/pulumi copies the host had loaded by then.
  */
-async function constructThroughHost(pluginDir: string): Promise<{ urn: string; engine: FakeEngine; pulumis: string[]; schema: unknown }> {
+async function constructThroughHost(pluginDir: string, cwd: string): Promise<{ urn: string; engine: FakeEngine; pulumis: string[]; schema: unknown }> {
     const engine = await startFakeEngine();
-    const host = await startPluginHost(pluginDir, engine.address);
+    const host = await startPluginHost(pluginDir, cwd, engine.address);
     const { grpc, provrpc, provpb, structpb } = pluginProtos(pluginDir);
     const client = new provrpc.ResourceProviderClient(`127.0.0.1:${host.port}`, grpc.credentials.createInsecure());
     try {
@@ -305,13 +306,17 @@ describe("package: the component package folder for the Pulumi CLI (provider/)",
             assert.ok(fs.existsSync(path.join(copy, "node_modules", "mocha", "package.json")), "the root's dev dependencies are untouched");
         });
 
-        it("the plugin host serves the analyzer's schema", async function () {
-            hosted ??= constructThroughHost(path.join(copy, "provider"));
-            assert.deepStrictEqual((await hosted).schema, expectedSchema());
+        // `pulumi package get-schema ./provider` run in the repository root: the CLI starts the
+        // plugin there, so the host's ts-node (type-checking) reads the root's tsconfig.json.
+        it("the plugin host started from the repository root (the CLI's working directory for `get-schema ./provider`) serves the analyzer's schema", async function () {
+            hosted ??= constructThroughHost(path.join(copy, "provider"), copy);
+            const schema = (await hosted).schema as { resources: Record<string, unknown> };
+            assert.deepStrictEqual(Object.keys(schema.resources).sort(), COMPONENTS.map((c) => `headlamp-sso:index:${c}`).sort());
+            assert.deepStrictEqual(schema, expectedSchema());
         });
 
         it("a component constructed through the plugin host registers (one @pulumi/pulumi, the root's)", async function () {
-            hosted ??= constructThroughHost(path.join(copy, "provider"));
+            hosted ??= constructThroughHost(path.join(copy, "provider"), copy);
             const result = await hosted;
             assertConstructed(result, path.join(copy, "provider"));
             assert.strictEqual(fs.realpathSync(result.pulumis[0]), fs.realpathSync(path.join(copy, "node_modules", "@pulumi", "pulumi")));
@@ -348,12 +353,12 @@ describe("package: the component package folder for the Pulumi CLI (provider/)",
         });
 
         it("the plugin host serves the same schema as the analyzer builds from the repository", async function () {
-            hosted ??= constructThroughHost(path.join(copy, "provider"));
+            hosted ??= constructThroughHost(path.join(copy, "provider"), path.join(copy, "provider"));
             assert.deepStrictEqual((await hosted).schema, expectedSchema());
         });
 
         it("a component constructed through the plugin host registers (one @pulumi/pulumi, provider/'s)", async function () {
-            hosted ??= constructThroughHost(path.join(copy, "provider"));
+            hosted ??= constructThroughHost(path.join(copy, "provider"), path.join(copy, "provider"));
             const result = await hosted;
             assertConstructed(result, path.join(copy, "provider"));
             assert.strictEqual(fs.realpathSync(result.pulumis[0]), fs.realpathSync(path.join(copy, "provider", "node_modules", "@pulumi", "pulumi")));
