@@ -130,6 +130,32 @@ describe("K3sOidcApiServer scripts over a real SSH server: pending edits, the co
         }
     });
 
+    it("K3S_CONFIG_FILE from systemd's manager environment (set-environment, DefaultEnvironment=): followed, and the unit's Environment= overrides it", async () => {
+        freshServer();
+        const real = path.join(c.root, "srv", "manager's-k3s.yaml");
+        fs.mkdirSync(path.dirname(real), { recursive: true });
+        fs.writeFileSync(real, USER_CONFIG);
+        // A path systemctl show-environment prints quoted ($'...'), as systemd does.
+        standIns.reconfigure({ managerEnvironment: { K3S_CONFIG_FILE: real, OTHER: "x" } });
+        assert.match(spawnSync(path.join(ssh.binDir, "systemctl"), ["show-environment"], { encoding: "utf8" }).stdout, /^K3S_CONFIG_FILE=\$'.*manager\\'s-k3s\.yaml'$/m);
+        const cmds = await commandsFor();
+        const r = ok(run(cmds, "create"));
+        assert.ok(r.stdout.includes(`k3s reads ${real} (K3S_CONFIG_FILE systemd's manager environment (systemctl show-environment)), not ${c.configFile}: our drop-in goes into ${real}.d`), r.stdout);
+        assert.ok(exists(path.join(`${real}.d`, "oidc-dev.yaml")));
+        assert.ok(!exists(c.dropIn));
+        assert.deepStrictEqual(standIns.state().apiserverArgs, [...USER_ARGS, ...OIDC_ARGS("headlamp")]);
+
+        // The unit's own Environment= comes after the manager's: it wins.
+        freshServer();
+        const unitOwn = path.join(c.root, "unit.yaml");
+        fs.writeFileSync(unitOwn, USER_CONFIG);
+        standIns.reconfigure({ managerEnvironment: { K3S_CONFIG_FILE: real }, environment: [`K3S_CONFIG_FILE=${unitOwn}`] });
+        const u = ok(run(await commandsFor(), "create"));
+        assert.ok(u.stdout.includes(`k3s reads ${unitOwn} (K3S_CONFIG_FILE Environment= of k3s)`), u.stdout);
+        assert.ok(exists(path.join(`${unitOwn}.d`, "oidc-dev.yaml")));
+        assert.ok(standIns.state().apiserverArgs?.includes("oidc-client-id=headlamp"));
+    });
+
     // --- Point 4: every external command is bounded ---
 
     it("a systemctl client that never returns (and ignores TERM) does not hold the run: it ends within its bound and verifies", async function () {

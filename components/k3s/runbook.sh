@@ -9,10 +9,11 @@
 # apply (create and update), as numbered runbook steps:
 #   1. preflight: root (or sudo -n), tools, the service and its manager (systemd, or OpenRC: an
 #      /etc/init.d/<service> openrc-run script; see detect_manager), the config file K3s really
-#      reads (the unit's --config, else K3S_CONFIG_FILE / RKE2_CONFIG_FILE from its Environment=
-#      and EnvironmentFile=; on OpenRC the init script's command_args and the files it sources;
-#      else the plan's; our drop-in goes into that file's .d), the config
-#      directory, the Kubernetes version in structured mode. Nothing is written before it passes.
+#      reads (the unit's --config, else K3S_CONFIG_FILE / RKE2_CONFIG_FILE from the environment
+#      systemd gives it: the manager's, then Environment=, then EnvironmentFile=; on OpenRC the
+#      init script's command_args and the files it sources; else the plan's; our drop-in goes
+#      into that file's .d), the config directory, the Kubernetes version in structured mode.
+#      Nothing is written before it passes.
 #      Every external command that can hang runs under `timeout -k` (its bound plus a grace).
 #   2. lock: one change at a time per server (flock on <configDir>/.headlamp-sso.lock, bounded wait).
 #   3. settle an unfinished change: a run killed after installing files left its backup with a
@@ -473,14 +474,29 @@ env_files() {
     show EnvironmentFiles | sed "s/ (ignore_errors=[a-z]*)$//"
 }
 
+# manager_env <variable>: the value systemd's manager environment gives <variable> (every unit
+# inherits it: `systemctl set-environment`, DefaultEnvironment= in system.conf), "" when none.
+# `systemctl show-environment` prints NAME=value lines, the value as it is when plain, else
+# quoted as $'...' with backslash escapes (systemctl's print_variable: shell_maybe_quote with
+# SHELL_ESCAPE_POSIX).
+manager_env() {
+    [ "$manager" = systemd ] || return 0
+    v=$(bounded "$quick" systemctl show-environment 2>/dev/null | sed -n "s/^$1=//p" | tail -n 1) || v=""
+    case "$v" in
+    \$\'*\') v=${v#??}; v=${v%?}; v=$(printf "%s" "$v" | sed "s/\\\\'/'/g"); printf "%b\n" "$v" ;;
+    *) printf "%s\n" "$v" ;;
+    esac
+}
+
 # unit_env <variable>: the value the service's environment gives <variable>, in env_value, and
-# in env_source what sets it. systemd reads Environment= first, then each EnvironmentFile= in
-# order; a file's assignment overrides Environment=, and a later file an earlier one
+# in env_source what sets it. systemd builds it from its manager environment, then the unit's
+# Environment=, then each EnvironmentFile= in order; a later one overrides an earlier one
 # (systemd.exec(5)). Lines of an environment file: KEY=VALUE, "#" and ";" start comments, the
 # value may be quoted.
 unit_env() {
-    env_value=""
+    env_value=$(manager_env "$1")
     env_source=""
+    if [ -n "$env_value" ]; then env_source="systemd's manager environment (systemctl show-environment)"; fi
     set -f
     for w in $(show Environment); do
         case "$w" in "$1="*) env_value=${w#*=}; env_source="Environment= of $service" ;; esac
@@ -518,7 +534,8 @@ exec_config() {
 }
 
 # 1. The config file K3s really reads: the unit's --config, else $K3S_CONFIG_FILE
-#    ($RKE2_CONFIG_FILE) from the unit's environment, else the plan's configFile; K3s reads its .d
+#    ($RKE2_CONFIG_FILE) from the service's environment (systemd's manager environment, then the
+#    unit's), else the plan's configFile; K3s reads its .d
 #    beside it (pkg/configfilearg: --config has EnvVar K3S_CONFIG_FILE, and a flag given on the
 #    command line wins over the variable). Our drop-in follows it. Sets config_source.
 resolve_config_file() {

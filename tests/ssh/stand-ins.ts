@@ -27,6 +27,8 @@
 //     unreadable CA file, --authentication-config together with --oidc-*, a bad or too new
 //     AuthenticationConfiguration (non-string values after YAML 1.1 included), the `anonymous`
 //     section before 1.32 or next to --anonymous-auth, or any arg containing "fail-readiness";
+//   - `systemctl show-environment` prints the manager environment, one NAME=value line each (the
+//     value as $'...' when it has characters a shell would read, systemctl's print_variable);
 //   - `journalctl -u <unit> [-n N] [--since @epoch] [-o cat] --no-pager` prints journal lines;
 //   - `k3s --version` prints the configured version; `k3s kubectl get --raw=/readyz` says ok only
 //     when the last start succeeded; `--raw=/metrics` shows the AuthenticationConfiguration
@@ -57,6 +59,11 @@ export interface StandInConfig {
     environmentFiles?: string[];
     /** systemd's manager environment (`systemctl set-environment`), which every unit inherits. */
     managerEnvironment?: Record<string, string>;
+    /**
+     * Variables a wrapper in ExecStart exports before it execs K3s (ExecStart=/usr/local/bin/k3s-wrapper):
+     * K3s sees them, neither `systemctl show` nor `systemctl show-environment` does.
+     */
+    wrapperEnvironment?: Record<string, string>;
     /** Seconds the `systemctl restart` client keeps running after the restart, ignoring TERM (a hung client). */
     clientHangSeconds?: number;
 }
@@ -165,7 +172,15 @@ function serviceEnv() {
     const st = unitSettings();
     for (const w of st.env) { const i = w.indexOf("="); if (i > 0) env[w.slice(0, i)] = w.slice(i + 1); }
     for (const f of st.files) if (fs.existsSync(f.path)) Object.assign(env, readEnvFile(f.path));
-    return env;
+    return { ...env, ...(cfg.wrapperEnvironment || {}) };
+}
+// systemctl show-environment's line of one variable: the value as it is when plain, else quoted as
+// $'...' with backslash escapes (systemctl's print_variable: shell_maybe_quote(value, SHELL_ESCAPE_POSIX)).
+function environmentLine(name, value) {
+    // SHELL_NEED_QUOTES (the escapes, the glob characters, '()<>|&;!), whitespace, control and non-ASCII bytes.
+    if (!/["\\\x60$*?['()<>|&;!\s]|[^\x20-\x7e]/.test(value)) return name + "=" + value;
+    const esc = value.replace(/[\\']/g, (c) => "\\" + c).replace(/\n/g, "\\n").replace(/\t/g, "\\t");
+    return name + "=$'" + esc + "'";
 }
 // When the running K3s started (ms): its last restart; before that, pinned the first time it is asked.
 function startedMs() {
@@ -303,6 +318,11 @@ case "systemctl": {
     if (verb === "cat") {
         if (unit !== cfg.service) { process.stderr.write("No files found for " + unit + ".service.\n"); process.exit(1); }
         process.stdout.write(unitFiles().map((f) => "# " + f + "\n" + fs.readFileSync(f, "utf8")).join("\n"));
+        process.exit(0);
+    }
+    if (verb === "show-environment") {
+        const env = cfg.managerEnvironment || {};
+        process.stdout.write(Object.keys(env).sort().map((k) => environmentLine(k, env[k]) + "\n").join(""));
         process.exit(0);
     }
     if (verb === "show") {
