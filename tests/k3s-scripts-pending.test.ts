@@ -79,6 +79,22 @@ describe("K3sOidcApiServer scripts over a real SSH server: pending edits, the co
         assert.ok(exists(c.dropIn), "destroy removed nothing");
     });
 
+    it("pending edit in the same second as the start: compared with systemd's microseconds and stat's nanoseconds, a later edit is refused and an earlier one is not", async () => {
+        await appliedAndRunning();
+        // K3s started at .200 of a second (a whole second ahead, so no other file is newer).
+        const start = Math.ceil(Date.now() / 1000) * 1000 + 1200;
+        standIns.startedAt(start);
+        const show = spawnSync(path.join(ssh.binDir, "systemctl"), ["show", "--timestamp=us+utc", "-p", "ExecMainStartTimestamp", "k3s"], { encoding: "utf8" }).stdout;
+        assert.match(show, /^ExecMainStartTimestamp=\w{3} \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.200000 UTC$/m);
+        fs.utimesSync(c.configFile, (start + 500) / 1000, (start + 500) / 1000);
+        const tree = listTree(c.root);
+        const changed = await commandsFor({ clientId: "headlamp-2" });
+        refusedPending(failed(run(changed, "update")), c.configFile, tree, 1);
+        // Edited in the same second, before the start: in force already, not pending.
+        fs.utimesSync(c.configFile, (start - 100) / 1000, (start - 100) / 1000);
+        assert.match(ok(run(changed, "update")).stdout, /applied: .* for client headlamp-2/);
+    });
+
     // --- Point 2: the config file K3s really reads (K3S_CONFIG_FILE, --config) ---
 
     it("K3S_CONFIG_FILE from the unit's EnvironmentFile: the drop-in goes where K3s looks, applied, and destroy removes it there", async () => {

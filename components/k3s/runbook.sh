@@ -442,15 +442,16 @@ log_since() {
 }
 
 # show <property>: one property of the service (a list property gives one line per item). One
-# `systemctl show` call reads them all (ExecMainStartTimestamp as "@<unix seconds>" with
-# --timestamp=unix, systemd 248+; older ones print "Tue 2026-12-01 20:55:35 UTC"). load_props
-# runs it in the main shell (show runs in $(...) subshells); a restart forgets them.
+# `systemctl show` call reads them all (ExecMainStartTimestamp with microseconds, "Tue 2026-12-01
+# 20:55:35.123456 UTC", with --timestamp=us+utc, systemd 248+; older ones print "Tue 2026-12-01
+# 20:55:35 UTC", whole seconds). load_props runs it in the main shell (show runs in $(...)
+# subshells); a restart forgets them.
 props=""
 load_props() {
     [ -z "$props" ] || return 0
     if [ "$manager" != systemd ]; then props="."; return 0; fi
     set -- ActiveState ExecMainStartTimestamp Environment EnvironmentFiles
-    props=$(bounded "$quick" systemctl show --timestamp=unix -p "$1" -p "$2" -p "$3" -p "$4" "$service" 2>/dev/null) ||
+    props=$(bounded "$quick" systemctl show --timestamp=us+utc -p "$1" -p "$2" -p "$3" -p "$4" "$service" 2>/dev/null) ||
         props=$(bounded "$quick" systemctl show -p "$1" -p "$2" -p "$3" -p "$4" "$service" 2>/dev/null) || props=""
     props="$props
 ."
@@ -564,8 +565,8 @@ resolve_config_file() {
 }
 
 # The second the running service started ("" when it is not running): systemd's
-# ExecMainStartTimestamp (`--timestamp=unix` since systemd 248, else its "Tue 2026-12-01
-# 20:55:35 UTC" form read by date -d).
+# ExecMainStartTimestamp ("Tue 2026-12-01 20:55:35[.123456] UTC", read by date -d; "@<seconds>"
+# from a systemctl that printed unix time).
 service_active() {
     if [ "$manager" = openrc ]; then
         bounded "$quick" rc-service "$service" status >/dev/null 2>&1 9>&-
@@ -581,6 +582,19 @@ service_started() {
     @*) printf "%s\n" "${ts#@}" ;;
     ?*) date -d "$ts" +%s 2>/dev/null || true ;;
     esac
+}
+
+# service_started_precise: the start as "<seconds>.<9 digits>" when the manager records it finer
+# than a second (systemd: microseconds, with --timestamp=us+utc), else as "<seconds>" ("" when not
+# running). OpenRC's supervise-daemon records whole seconds.
+service_started_precise() {
+    s=$(service_started)
+    [ -n "$s" ] || return 0
+    f=""
+    if [ "$manager" = systemd ]; then
+        f=$(show ExecMainStartTimestamp | sed -n "s/.*:[0-9][0-9]\.\([0-9][0-9]*\)\( .*\)\{0,1\}$/\1/p")
+    fi
+    if [ -n "$f" ]; then printf "%s.%s\n" "$s" "$(printf "%s000000000" "$f" | cut -c 1-9)"; else printf "%s\n" "$s"; fi
 }
 
 # OpenRC: the second the supervised K3s (supervise-daemon's child) started ("" when none runs).
@@ -614,10 +628,14 @@ start_files() {
     env_files
 }
 
-# pending_edits <started>: "<mtime> <path>" of each file K3s reads at start that changed after
-# <started> (unix seconds). Files of this stack's headlamp-sso (our owner line) do not count: an
-# earlier run installed them and verified them with its own restart, or changed only their
-# owner line.
+# pending_edits <started>: "<mtime> <path>" (mtime in whole seconds) of each file K3s reads at
+# start that changed after <started> (unix seconds, "<seconds>.<9 digits>" when the start is known
+# finer: service_started_precise). Both sides are compared with the precision both have: stat's
+# nanoseconds (GNU coreutils' %.9Y) against the start's microseconds; when either has whole
+# seconds only (BusyBox's stat, OpenRC's start time), a file changed in the start's second counts
+# as pending (a needless refusal is safe, a missed edit is not). Files of this stack's
+# headlamp-sso (our owner line) do not count: an earlier run installed them and verified them with
+# its own restart, or changed only their owner line.
 pending_edits() {
     # One stat call for all of them (the preflight must stay cheap: it runs before every
     # restart); the owner line is read only of the files that changed.
@@ -633,7 +651,17 @@ pending_edits() {
     set +f
     IFS=$old_ifs
     [ $# -gt 0 ] || return 0
-    stat -c "%Y %n" "$@" 2>/dev/null | awk -v since="$since" '$1 > since' | while IFS= read -r line; do
+    mtime_format="%Y"
+    case "$(stat -c %.9Y "$1" 2>/dev/null)" in *[0-9].[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]) mtime_format="%.9Y" ;; esac
+    stat -c "$mtime_format %n" "$@" 2>/dev/null | awk -v since="$since" '
+        {
+            split($1, m, "."); n = split(since, s, ".")
+            if (m[1] + 0 > s[1] + 0) later = 1
+            else if (m[1] + 0 < s[1] + 0) later = 0
+            else if (m[2] == "" || n < 2) later = 1
+            else later = (m[2] + 0 > s[2] + 0)
+            if (later) print m[1] " " substr($0, index($0, " ") + 1)
+        }' | while IFS= read -r line; do
         same_stack "$(owner_of "${line#* }")" || printf "%s\n" "$line"
     done
 }
@@ -644,9 +672,10 @@ utc() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ 2>/dev/null || printf "@%s\n" "$1";
 #     breaks the API server, restoring our files cannot help. Refuse before writing.
 refuse_pending() {
     load_props
-    started=$(service_started)
+    started=$(service_started_precise)
     [ -n "$started" ] || return 0
     edits=$(pending_edits "$started")
+    started=${started%.*}
     [ -n "$edits" ] || return 0
     list=$(printf "%s\n" "$edits" | while read -r m f; do printf "\n  - %s (modified %s)" "$f" "$(utc "$m")"; done)
     die "refusing to change anything: these files $service reads at start changed after it started at $(utc "$started"), so a restart now would apply them together with ours (and if they break the API server, restoring our files cannot help):$list
@@ -1006,7 +1035,7 @@ do_inspect() {
     kv expected.args "$(printf "%s" "$expected_args" | tr "\n" " ")"
     if api_ready; then kv api.ready yes; else kv api.ready no; fi
     if [ -n "$started" ]; then
-        pending_edits "$started" | while IFS= read -r line; do kv pending "$line"; done
+        pending_edits "$(service_started_precise)" | while IFS= read -r line; do kv pending "$line"; done
     fi
     find_conflicts
     printf "%s\n" "$conflicts" | sed -n "s/^  - /conflict=/p"

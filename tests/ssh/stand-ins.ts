@@ -6,8 +6,9 @@
 //     writes; `systemctl cat <unit>` prints each file after a "# <path>" line (the unit, then its
 //     drop-ins in lexical order), as systemd's cat verb does;
 //   - `systemctl show [--timestamp=unix] -p P [-p P...] [--value] <unit>` prints "P=value" (or the
-//     value alone) in systemd's formats: ExecMainStartTimestamp "Tue 2026-12-01 20:55:35 UTC" (or
-//     "@<unix seconds>"), MainPID (0 when stopped), ActiveState, Environment (one line, space
+//     value alone) in systemd's formats: ExecMainStartTimestamp "Tue 2026-12-01 20:55:35 UTC" (with
+//     --timestamp=us+utc "Tue 2026-12-01 20:55:35.123000 UTC", the stand-in's start being in
+//     milliseconds; with --timestamp=unix "@<unix seconds>"), MainPID (0 when stopped), ActiveState, Environment (one line, space
 //     separated), EnvironmentFiles (one line per file, "<path> (ignore_errors=yes|no)"; a "-"
 //     prefix means optional; %N is the unit's name), FragmentPath, DropInPaths. The running K3s
 //     started at its last restart; before the first one, at the first moment a command looks at
@@ -190,12 +191,14 @@ function startedMs() {
     fs.writeFileSync(file("started"), String(now));
     return now;
 }
-// systemd's format_timestamp: "%a %Y-%m-%d %H:%M:%S %Z" (UTC here).
-function systemdTime(ms) {
+// systemd's format_timestamp_style: "%a %Y-%m-%d %H:%M:%S %Z" (UTC here), with ".%06u" (the
+// microseconds) after the seconds in the us styles (--timestamp=us, us+utc).
+function systemdTime(ms, us) {
     const d = new Date(ms);
     const days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
     const p = (n) => String(n).padStart(2, "0");
-    return days[d.getUTCDay()] + " " + d.getUTCFullYear() + "-" + p(d.getUTCMonth() + 1) + "-" + p(d.getUTCDate()) + " " + p(d.getUTCHours()) + ":" + p(d.getUTCMinutes()) + ":" + p(d.getUTCSeconds()) + " UTC";
+    const frac = us ? "." + String(Math.round((ms % 1000) * 1000)).padStart(6, "0") : "";
+    return days[d.getUTCDay()] + " " + d.getUTCFullYear() + "-" + p(d.getUTCMonth() + 1) + "-" + p(d.getUTCDate()) + " " + p(d.getUTCHours()) + ":" + p(d.getUTCMinutes()) + ":" + p(d.getUTCSeconds()) + frac + " UTC";
 }
 // K3s's own reading of its config files and its GetArgs, shared with the kube-apiserver tier
 // (tests/k3s-config/k3s-config.js, which follows pkg/configfilearg and pkg/util/args.go).
@@ -329,6 +332,7 @@ case "systemctl": {
         const props = [];
         let value = false;
         let unix = false;
+        let us = false;
         let target = "";
         for (let i = 1; i < args.length; i++) {
             const a = args[i];
@@ -336,6 +340,7 @@ case "systemctl": {
             else if (a.startsWith("--property=")) props.push(...a.slice(11).split(","));
             else if (a === "--value") value = true;
             else if (a === "--timestamp=unix") unix = true;
+            else if (a === "--timestamp=us+utc" || a === "--timestamp=us") us = true;
             else if (a.startsWith("--timestamp=")) { process.stderr.write("stand-in systemctl: " + a + " unsupported\n"); process.exit(2); }
             else target = a.replace(/\.service$/, "");
         }
@@ -345,7 +350,7 @@ case "systemctl": {
         const values = {
             ActiveState: [known ? (active ? "active" : "failed") : "inactive"],
             MainPID: [active ? "4242" : "0"],
-            ExecMainStartTimestamp: [known ? (unix ? "@" + Math.floor(startedMs() / 1000) : systemdTime(startedMs())) : ""],
+            ExecMainStartTimestamp: [known ? (unix ? "@" + Math.floor(startedMs() / 1000) : systemdTime(startedMs(), us)) : ""],
             Environment: [st.env.join(" ")],
             EnvironmentFiles: st.files.map((f) => f.path + " (ignore_errors=" + (f.optional ? "yes" : "no") + ")"),
             FragmentPath: [known ? fragmentPath() : ""],
