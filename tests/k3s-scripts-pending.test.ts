@@ -4,6 +4,7 @@ import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { reportedDropInPath } from "../components/k3s/script";
 import { OIDC_ARGS, USER_ARGS, USER_CONFIG, appliedAndRunning, c, commandsFor, editedAfterStart, exists, failed, freshServer, listTree, ok, read, refusedPending, run, ssh, standIns, useK3sServer } from "./ssh/k3s-fixture";
 
 describe("K3sOidcApiServer scripts over a real SSH server: pending edits, the config file K3s reads, bounded commands", function () {
@@ -110,6 +111,7 @@ describe("K3sOidcApiServer scripts over a real SSH server: pending edits, the co
         const r = ok(run(cmds, "create"));
         assert.ok(r.stdout.includes(`k3s reads ${real} (K3S_CONFIG_FILE ${envFile}), not ${c.configFile}: our drop-in goes into ${real}.d`), r.stdout);
         const dropIn = path.join(`${real}.d`, "oidc-dev.yaml");
+        assert.strictEqual(reportedDropInPath(r.stdout), dropIn, "the component's dropInPaths entry for this server");
         assert.strictEqual(read(dropIn).toString(), cmds.dropIn);
         assert.ok(!exists(c.dropIn));
         assert.deepStrictEqual(standIns.state().apiserverArgs, [...USER_ARGS, ...OIDC_ARGS("headlamp")]);
@@ -130,6 +132,7 @@ describe("K3sOidcApiServer scripts over a real SSH server: pending edits, the co
             const r = ok(run(await commandsFor(), "create"));
             assert.ok(r.stdout.includes(`(K3S_CONFIG_FILE Environment= of k3s)`), r.stdout);
             assert.ok(exists(path.join(`${real}.d`, "oidc-dev.yaml")));
+            assert.strictEqual(reportedDropInPath(r.stdout), path.join(`${real}.d`, "oidc-dev.yaml"), "the component's dropInPaths entry for this server");
             assert.ok(standIns.state().apiserverArgs?.includes("oidc-client-id=headlamp"));
 
             freshServer();

@@ -799,6 +799,9 @@ do_apply() {
     # 1. Preflight: nothing is written before all of it passes.
     read_unit
     resolve_config_file
+    # Where our drop-in is on this server (after following --config / K3S_CONFIG_FILE): the
+    # component reports this line's path as its dropInPaths output (reportedDropInPath in script.ts).
+    log "drop-in path: $dropin"
     [ -d "$config_dir" ] || die "config directory $config_dir does not exist; is $distribution installed here? set configFile"
     if [ "$mode" = structured ]; then check_version; fi
     # 2. and 3.
