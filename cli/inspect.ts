@@ -168,6 +168,16 @@ export function judgeServerConfig(r: InspectReport, ctx: ServerContext): Outcome
 export function judgeServerArgs(r: InspectReport, ctx: ServerContext): Outcome {
     const service = r.values["service.name"] || ctx.plan.serviceName;
     const state = r.values["running.state"];
+    // OpenRC: one supervise-daemon per service; a second one runs a second K3s beside the first
+    // (two overlapping rc-service restarts start it twice), which cannot bind its ports and, with
+    // respawn_max=0, crash-loops under its own supervisor for ever.
+    const supervisors = Number(r.values["service.supervisors"] || "0");
+    if (supervisors > 1) {
+        return fail(
+            `${supervisors} supervise-daemon processes run for ${service}: K3s was started more than once (overlapping rc-service restarts start it twice); every K3s but one cannot bind its ports and crash-loops under its own supervisor, and which one runs after the next respawn is chance.`,
+            `Stop the service (rc-service ${service} stop), end the supervise-daemon processes still running for it (ps -eo pid,args | grep "supervise-daemon ${service} ", then kill <pid> of each), then start it (rc-service ${service} start).`,
+        );
+    }
     if (r.values["service.state"] === "stopped" || state === "stopped") {
         return fail(`${service} is not running.`, `Start it (${restartCommand(r, ctx.plan).replace(/restart$/, "start")}); its log says why it stopped (${logHint(r, service)}).`);
     }

@@ -32,7 +32,8 @@
 #      change is settled (HUP and PIPE are always ignored).
 #   7. only the AuthenticationConfiguration changed (K3s) -> no restart; confirm the reload through
 #      kube-apiserver's metrics (the loaded file's hash), else restore it and fail.
-#   8. else restart under timeout (systemctl restart, or rc-service restart), poll /readyz, and
+#   8. else restart under timeout (systemctl restart, or rc-service stop then start: see
+#      openrc_restart), poll /readyz, and
 #      read back the args in force (the "Running kube-apiserver" line K3s logs at start: from the
 #      journal, or on OpenRC from the init script's log file, only what was written after our
 #      restart; RKE2's static pod manifest); not ready or other args ->
@@ -141,8 +142,8 @@ restart_and_wait() {
         # Its output goes to a file and the lock's fd 9 is closed for it: supervise-daemon, which
         # it starts, keeps the fds it inherits, and must hold neither our SSH session nor our lock
         # (every later run would wait for it).
-        bounded "$ready_timeout" rc-service "$service" restart > "$rc_out" 2>&1 9>&- ||
-            log "rc-service $service restart exited with $? ($(grep -v "needs non existent service" "$rc_out" | tail -n 3 | tr "\n" " ")); polling readiness anyway"
+        openrc_restart > "$rc_out" 2>&1 9>&- ||
+            log "rc-service $service stop/start exited with $? ($(grep -v "needs non existent service" "$rc_out" | tail -n 3 | tr "\n" " ")); polling readiness anyway"
     else
         bounded "$ready_timeout" systemctl restart "$service" || log "systemctl restart $service exited with $?; polling readiness anyway"
     fi
@@ -154,6 +155,35 @@ restart_and_wait() {
         [ "$(date +%s)" -lt "$deadline" ] || return 1
         sleep "$ready_poll" || :
     done
+}
+
+# 8. OpenRC: restart the service alone, as two calls, `rc-service <service> stop` then `start`, never
+#    `rc-service <service> restart`: openrc-run's restart (svc_restart, also with --nodeps in
+#    0.45) lists every service that is started before it stops ours (get_started_services) and,
+#    after starting ours, starts each of them that is stopped by then, dependency or not
+#    (start_services): a service someone else is restarting at that moment is started twice, and
+#    two overlapping restarts start K3s twice (the second K3s cannot bind its ports and, with
+#    respawn_max=0, crash-loops under its own supervise-daemon for ever). stop and start lock the
+#    service as restart does (svc_lock) and start only what ours needs (svc_start_deps). The
+#    started services that need ours, which stop takes down with it, are started again after it.
+openrc_restart() {
+    dependents=""
+    for d in $(bounded "$quick" rc-service "$service" needsme 2>/dev/null || true); do
+        if bounded "$quick" rc-service "$d" status >/dev/null 2>&1; then dependents="$dependents $d"; fi
+    done
+    bounded "$ready_timeout" rc-service "$service" stop || :
+    rc=0
+    bounded "$ready_timeout" rc-service "$service" start || rc=$?
+    for d in $dependents; do bounded "$quick" rc-service "$d" start || :; done
+    return "$rc"
+}
+# OpenRC: how many supervise-daemon processes supervise the service (openrc-run starts one as
+# `supervise-daemon <service> --start ...`); more than one means a second K3s was started beside
+# the first. Empty when ps cannot tell.
+openrc_supervisors() {
+    command -v ps >/dev/null 2>&1 || return 0
+    { ps -eo args= 2>/dev/null || ps -o args= 2>/dev/null; } | awk -v s="$service" '
+        { n = split($1, p, "/"); if (p[n] == "supervise-daemon" && $2 == s) c++ } END { print c + 0 }'
 }
 
 # The API server lines of the journal (or its last lines when none match).
@@ -1010,7 +1040,10 @@ do_inspect() {
     kv service.manager "$manager"
     kv service.name "$service"
     # Where the service's output goes on OpenRC (on systemd: its journal).
-    if [ "$manager" = openrc ]; then kv service.log "$(k3s_log_file)"; fi
+    if [ "$manager" = openrc ]; then
+        kv service.log "$(k3s_log_file)"
+        kv service.supervisors "$(openrc_supervisors)"
+    fi
     started=""
     if service_active; then
         kv service.state running
