@@ -367,9 +367,10 @@ $(journal_tail)"
 # 1. Preflight: the service manager. K3s's install script (k3s-io/k3s install.sh, verify_system
 #    and create_openrc_service_file) installs a systemd unit, or on OpenRC hosts (Alpine) an
 #    /etc/init.d/<name> script run by openrc-run with supervisor=supervise-daemon, logging to
-#    /var/log/<name>.log, restarted here with `rc-service <name> stop` and `start` (openrc_restart). service_manager (the
-#    plan's serviceManager) auto: systemd when systemctl knows the service, else OpenRC when
-#    /etc/init.d/<service> is an openrc-run script and rc-service exists. Sets manager
+#    /var/log/<name>.log; restarted here with `rc-service <name> stop`, then `start`
+#    (openrc_restart). service_manager (the plan's serviceManager) auto: systemd when systemctl
+#    knows the service, else OpenRC when /etc/init.d/<service> is an openrc-run script and
+#    rc-service exists. Sets manager
 #    (systemd|openrc|none).
 manager=""
 init_script="/etc/init.d/$service"
