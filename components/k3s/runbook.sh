@@ -179,11 +179,13 @@ openrc_restart() {
 }
 # OpenRC: how many supervise-daemon processes supervise the service (openrc-run starts one as
 # `supervise-daemon <service> --start ...`); more than one means a second K3s was started beside
-# the first. Empty when ps cannot tell.
+# the first. A supervisor's child between its fork and its exec still shows the supervisor's
+# args: a process whose parent is one of them does not count. Empty when ps cannot tell.
 openrc_supervisors() {
     command -v ps >/dev/null 2>&1 || return 0
-    { ps -eo args= 2>/dev/null || ps -o args= 2>/dev/null; } | awk -v s="$service" '
-        { n = split($1, p, "/"); if (p[n] == "supervise-daemon" && $2 == s) c++ } END { print c + 0 }'
+    { ps -eo pid=,ppid=,args= 2>/dev/null || ps -o pid=,ppid=,args= 2>/dev/null; } | awk -v s="$service" '
+        { n = split($3, p, "/"); if (p[n] == "supervise-daemon" && $4 == s) { sup[$1] = 1; parent[$1] = $2 } }
+        END { for (pid in sup) if (!(parent[pid] in sup)) c++; print c + 0 }'
 }
 
 # The API server lines of the journal (or its last lines when none match).
