@@ -3,16 +3,14 @@
 // detection and validation, against a REAL OpenRC (openrc-run, supervise-daemon, rc-service)
 // over a real OpenSSH server on 127.0.0.1. The fixture (openRcSuite, which calls
 // SshServer.start() in its before hook) is in tests/ssh/openrc-suite.ts; rollbacks are in
-// tests/k3s-openrc-rollback.test.ts (the two files run in parallel workers).
+// tests/k3s-openrc-rollback.test.ts and the restart's own checks in tests/k3s-openrc-restart.test.ts
+// (the files run in parallel workers).
 import * as assert from "assert";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { validateK3sArgs } from "../components/k3s/settings";
 import { runCommand } from "../components/k3s/script";
-import { judgeServerArgs, parseInspect } from "../cli/inspect";
 import { ISSUER, OIDC_ARGS, openRcSuite } from "./ssh/openrc-suite";
-import { supervisorsOf } from "./ssh/openrc";
 
 describe("K3sOidcApiServer on OpenRC (a real openrc-run and supervise-daemon, over a real SSH server)", function () {
     this.timeout(30000);
@@ -120,55 +118,6 @@ describe("K3sOidcApiServer on OpenRC (a real openrc-run and supervise-daemon, ov
         assert.match(r.stderr, new RegExp(`refusing to change anything: [\\s\\S]*\\n {2}- ${t.configFile.replace(/[.]/g, "\\.")} \\(modified `));
         assert.ok(!fs.existsSync(t.dropIn), "nothing written");
         assert.strictEqual(server.restarts(), 0, "no restart");
-    });
-
-    it("our restart starts no other service: a service stopped while K3s restarts stays stopped (rc-service restart would start it: openrc-run's start_services)", async () => {
-        // Another service, started; someone stops it while our restart runs (here: K3s's stop_pre).
-        const other = `hsso-other-${process.pid}`;
-        const otherScript = `/etc/init.d/${other}`;
-        fs.writeFileSync(otherScript, "#!/sbin/openrc-run\nstart() { return 0; }\nstop() { return 0; }\n", { mode: 0o755 });
-        const rc = (verb: string) => spawnSync("rc-service", [other, verb], { encoding: "utf8" }).status;
-        try {
-            const server = await t.freshServer({ stopPre: `/usr/sbin/rc-service ${other} stop >/dev/null 2>&1` });
-            assert.strictEqual(rc("start"), 0);
-            assert.strictEqual(rc("status"), 0, "started");
-            t.ok(t.run(await t.commandsFor()));
-            assert.strictEqual(rc("status"), 3, "the other service stays stopped");
-            assert.deepStrictEqual(server.rcCalls().filter((l) => /( stop| start| restart)$/.test(l)), [`${server.service} stop`, `${server.service} start`]);
-            assert.strictEqual(server.restarts(), 1);
-            await server.waitReady(5000);
-            assert.strictEqual(supervisorsOf(server.service).supervisors.length, 1, "one supervise-daemon");
-        } finally {
-            rc("stop");
-            rc("zap");
-            fs.rmSync(otherScript, { force: true });
-        }
-    });
-
-    it("inspect counts the supervise-daemon processes of the service; with two (K3s started twice), the doctor's server-args fails with the fix", async () => {
-        const server = await t.freshServer();
-        const cmds = await t.commandsFor();
-        t.ok(t.run(cmds));
-        const one = t.ssh.exec(runCommand("inspect", { sudo: false }), "root", cmds.stdin);
-        assert.strictEqual(parseInspect(one.stdout).values["service.supervisors"], "1");
-        assert.strictEqual(judgeServerArgs(parseInspect(one.stdout), { target: "root@k3s-1:22", plan: cmds.plan }).status, "pass");
-        // A second supervisor of the same service, as a second start of it runs one.
-        const second = spawnSync("/sbin/supervise-daemon", [server.service, "--start", "--pidfile", path.join(path.dirname(server.pidFile), "second.pid"), "--respawn-max", "0", server.command, "--", "server"], {
-            env: { ...process.env, RC_SVCNAME: server.service }, encoding: "utf8",
-        });
-        assert.strictEqual(second.status, 0, second.stderr);
-        // Two supervisors (a supervisor's child between fork and exec shows its args too: wait it out).
-        const until = Date.now() + 5000;
-        while (supervisorsOf(server.service).supervisors.length !== 2 && Date.now() < until) {
-            await new Promise((r) => setTimeout(r, 50));
-        }
-        assert.strictEqual(supervisorsOf(server.service).supervisors.length, 2);
-        const two = parseInspect(t.ssh.exec(runCommand("inspect", { sudo: false }), "root", cmds.stdin).stdout);
-        assert.strictEqual(two.values["service.supervisors"], "2");
-        const judged = judgeServerArgs(two, { target: "root@k3s-1:22", plan: cmds.plan });
-        assert.strictEqual(judged.status, "fail");
-        assert.match(judged.detail, new RegExp(`^2 supervise-daemon processes run for ${server.service}: K3s was started more than once`));
-        assert.strictEqual(judged.fix, `Stop the service (rc-service ${server.service} stop), end the supervise-daemon processes still running for it (ps -eo pid,args | grep "supervise-daemon ${server.service} ", then kill <pid> of each), then start it (rc-service ${server.service} start).`);
     });
 
     it("K3S_CONFIG_FILE from the env file the init script sources: the drop-in follows the file K3s reads", async () => {
