@@ -96,6 +96,29 @@ describe("K3sOidcApiServer scripts over a real SSH server: pending edits, the co
         assert.match(ok(run(changed, "update")).stdout, /applied: .* for client headlamp-2/);
     });
 
+    it("pending edit in the start's second with BusyBox's stat (whole seconds, as on Alpine): counted as pending even before the start", async () => {
+        await appliedAndRunning();
+        // K3s started at .700 of a second; config.yaml changed at .200 of it, before the start.
+        const start = Math.ceil(Date.now() / 1000) * 1000 + 1700;
+        standIns.startedAt(start);
+        fs.utimesSync(c.configFile, (start - 500) / 1000, (start - 500) / 1000);
+        const changed = await commandsFor({ clientId: "headlamp-2" });
+        // BusyBox's stat as the session's stat: its %.9Y prints whole seconds.
+        const busybox = "/bin/busybox";
+        assert.ok(fs.existsSync(busybox), "BusyBox is missing; install it (apt-get install -y busybox), as .ci/run does");
+        assert.match(spawnSync(busybox, ["stat", "-c", "%.9Y", c.configFile], { encoding: "utf8" }).stdout, /^\d+\n$/);
+        const stat = path.join(ssh.binDir, "stat");
+        fs.symlinkSync(busybox, stat);
+        try {
+            const tree = listTree(c.root);
+            refusedPending(failed(run(changed, "update")), c.configFile, tree, 1);
+        } finally {
+            fs.rmSync(stat, { force: true });
+        }
+        // GNU stat's nanoseconds tell: before the start, so in force already.
+        assert.match(ok(run(changed, "update")).stdout, /applied: .* for client headlamp-2/);
+    });
+
     // --- Point 2: the config file K3s really reads (K3S_CONFIG_FILE, --config) ---
 
     it("K3S_CONFIG_FILE from the unit's EnvironmentFile: the drop-in goes where K3s looks, applied, and destroy removes it there", async () => {
