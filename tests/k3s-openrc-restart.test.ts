@@ -51,17 +51,27 @@ describe("K3sOidcApiServer on OpenRC: the restart and its supervisors (a real op
             env: { ...process.env, RC_SVCNAME: server.service }, encoding: "utf8",
         });
         assert.strictEqual(second.status, 0, second.stderr);
-        // Two supervisors (a supervisor's child between fork and exec shows its args too: wait it out).
+        // Two supervisors (a supervisor's child between fork and exec shows its args too: it does not count).
+        const supervisors = () => {
+            const { supervisors: all, children } = supervisorsOf(server.service);
+            return all.filter((p) => !children.includes(p)).length;
+        };
         const until = Date.now() + 5000;
-        while (supervisorsOf(server.service).supervisors.length !== 2 && Date.now() < until) {
+        while (supervisors() !== 2 && Date.now() < until) {
             await new Promise((r) => setTimeout(r, 50));
         }
-        assert.strictEqual(supervisorsOf(server.service).supervisors.length, 2);
+        assert.strictEqual(supervisors(), 2, spawnSync("ps", ["-eo", "pid,ppid,args"], { encoding: "utf8" }).stdout.split("\n").filter((l) => l.includes(server.service)).join("\n"));
         const two = parseInspect(t.ssh.exec(runCommand("inspect", { sudo: false }), "root", cmds.stdin).stdout);
         assert.strictEqual(two.values["service.supervisors"], "2");
         const judged = judgeServerArgs(two, { target: "root@k3s-1:22", plan: cmds.plan });
         assert.strictEqual(judged.status, "fail");
         assert.match(judged.detail, new RegExp(`^2 supervise-daemon processes run for ${server.service}: K3s was started more than once`));
         assert.strictEqual(judged.fix, `Stop the service (rc-service ${server.service} stop), end the supervise-daemon processes still running for it (ps -eo pid,args | grep "supervise-daemon ${server.service} ", then kill <pid> of each), then start it (rc-service ${server.service} start).`);
+        // A change that needs a restart is refused before anything is written.
+        const before = fs.readFileSync(t.dropIn);
+        const refused = t.failed(t.run(await t.commandsFor({ clientId: "headlamp-2" }), "update"));
+        assert.ok(refused.stderr.includes(`ERROR: refusing to change anything: 2 supervise-daemon processes run for ${server.service} (it was started more than once;`), refused.stderr);
+        assert.ok(fs.readFileSync(t.dropIn).equals(before), "nothing written");
+        assert.strictEqual(server.restarts(), 1, "no restart");
     });
 });

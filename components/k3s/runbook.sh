@@ -702,8 +702,15 @@ pending_edits() {
 utc() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ 2>/dev/null || printf "@%s\n" "$1"; }
 
 # 5b. A restart applies every pending edit of the user's together with ours; when one of them
-#     breaks the API server, restoring our files cannot help. Refuse before writing.
+#     breaks the API server, restoring our files cannot help. Refuse before writing (on OpenRC
+#     also when more than one supervise-daemon runs the service).
 refuse_pending() {
+    # OpenRC: K3s supervised twice (overlapping restarts started it twice) is no state to restart
+    # from: stop and start handle one supervisor, the other K3s keeps running what it runs.
+    if [ "$manager" = openrc ]; then
+        sups=$(openrc_supervisors)
+        [ -z "$sups" ] || [ "$sups" -le 1 ] || die "refusing to change anything: $sups supervise-daemon processes run for $service (it was started more than once; every K3s but one cannot bind its ports and crash-loops). Stop it (rc-service $service stop), end the supervise-daemon processes still running for it (ps -eo pid,args | grep \"supervise-daemon $service \", then kill <pid> of each), start it (rc-service $service start), then run pulumi up again"
+    fi
     load_props
     started=$(service_started_precise)
     [ -n "$started" ] || return 0
