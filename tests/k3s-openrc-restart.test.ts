@@ -63,6 +63,14 @@ describe("K3sOidcApiServer on OpenRC: the restart and its supervisors (a real op
         assert.strictEqual(supervisors(), 2, spawnSync("ps", ["-eo", "pid,ppid,args"], { encoding: "utf8" }).stdout.split("\n").filter((l) => l.includes(server.service)).join("\n"));
         const two = parseInspect(t.ssh.exec(runCommand("inspect", { sudo: false }), "root", cmds.stdin).stdout);
         assert.strictEqual(two.values["service.supervisors"], "2");
+        // The same count from BusyBox's ps (Alpine's).
+        const ps = path.join(t.ssh.binDir, "ps");
+        fs.symlinkSync("/bin/busybox", ps);
+        try {
+            assert.strictEqual(parseInspect(t.ssh.exec(runCommand("inspect", { sudo: false }), "root", cmds.stdin).stdout).values["service.supervisors"], "2");
+        } finally {
+            fs.rmSync(ps, { force: true });
+        }
         const judged = judgeServerArgs(two, { target: "root@k3s-1:22", plan: cmds.plan });
         assert.strictEqual(judged.status, "fail");
         assert.match(judged.detail, new RegExp(`^2 supervise-daemon processes run for ${server.service}: K3s was started more than once`));
