@@ -15,7 +15,7 @@ import { CheckResult, Outcome, STATUS, exitCodeOf, fail, formatJson, formatLine,
 import { ClaimSettings, StackOutputs, claimSettingsOf, onPath, readStackOutputs } from "./stack";
 import { claimsCheck, tokenCheck } from "./token";
 import { serverChecks } from "./servers";
-import { parseSshTarget } from "./ssh";
+import { formatTarget, parseSshTarget } from "./ssh";
 import { HEADLAMP_DEFAULTS } from "../components/headlamp/settings";
 
 /** Every check but the per-server ones, in the order a login crosses them. */
@@ -140,10 +140,23 @@ function serversFrom(args: DoctorArgs, outputs: StackOutputs, io: DoctorIo): Doc
         readFileFlag(flag, f, io.cwd);
         return path.resolve(io.cwd, f);
     };
+    // Where the stack's apply put each server's drop-in, by `user@host:port` as the doctor names it.
+    const appliedDropIns: Record<string, string> = {};
+    inspect?.servers.forEach((s, i) => {
+        const p = inspect.dropInPaths?.[i];
+        try {
+            if (p !== undefined) {
+                appliedDropIns[formatTarget(parseSshTarget(s))] = p;
+            }
+        } catch {
+            // A server the output names in another form has no recorded path.
+        }
+    });
     return {
         targets,
         plan: inspect?.plan,
         sudo: inspect?.sudo,
+        appliedDropIns,
         ssh: { keyFile: file("--ssh-key", args.sshKey), knownHostsFile: file("--known-hosts", args.knownHosts), env: io.env },
     };
 }

@@ -74,6 +74,8 @@ export interface ServerContext {
     /** `user@host:port`, as the results name the server. */
     target: string;
     plan: K3sOidcPlan;
+    /** Where the stack's last apply put the drop-in on this server (its dropInPaths output); undefined when unknown. */
+    appliedDropIn?: string;
 }
 
 function iso(seconds: number): string {
@@ -130,8 +132,20 @@ export function judgeServerConfig(r: InspectReport, ctx: ServerContext): Outcome
     const elsewhere = configFile && configFile !== ctx.plan.configFile
         ? `K3s reads ${configFile} (${r.values["config.source"] || "default"}), not the stack's configFile ${ctx.plan.configFile}: our files belong beside it.`
         : undefined;
-    const dropIn = judgeFile("our drop-in", r.values["dropin.state"], r.values["dropin.path"] || "(path not reported)", r.values["dropin.owner"] ?? "", ctx);
-    if (dropIn) {
+    const dropInPath = r.values["dropin.path"];
+    // The stack's apply wrote the drop-in elsewhere: K3s's config file moved since (--config,
+    // K3S_CONFIG_FILE changed), so the file apply wrote is not read, whatever is beside the new one.
+    const moved = ctx.appliedDropIn && dropInPath && ctx.appliedDropIn !== dropInPath
+        ? fail(
+            `pulumi up put our drop-in at ${ctx.appliedDropIn} (the stack's dropInPaths), but K3s now reads ${configFile} (${r.values["config.source"] || "default"}), whose drop-ins are in ${dropInPath.slice(0, dropInPath.lastIndexOf("/"))}: the file pulumi up wrote is not read.`,
+            `Move K3s's config back (undo the --config / K3S_CONFIG_FILE change), or remove ${ctx.appliedDropIn} and ${rewriteFix(ctx).replace(/^Run/, "run")}`,
+        )
+        : undefined;
+    if (moved) {
+        problems.push(moved);
+    }
+    const dropIn = judgeFile("our drop-in", r.values["dropin.state"], dropInPath || "(path not reported)", r.values["dropin.owner"] ?? "", ctx);
+    if (dropIn && !(moved && r.values["dropin.state"] === "missing")) {
         problems.push(dropIn);
     }
     const authcfg = judgeFile("our AuthenticationConfiguration", r.values["authcfg.state"], pathsFor(ctx.plan).authConfig, "", ctx);
@@ -154,6 +168,16 @@ export function judgeServerConfig(r: InspectReport, ctx: ServerContext): Outcome
 export function judgeServerArgs(r: InspectReport, ctx: ServerContext): Outcome {
     const service = r.values["service.name"] || ctx.plan.serviceName;
     const state = r.values["running.state"];
+    // OpenRC: one supervise-daemon per service; a second one runs a second K3s beside the first
+    // (two overlapping rc-service restarts start it twice), which cannot bind its ports and, with
+    // respawn_max=0, crash-loops under its own supervisor for ever.
+    const supervisors = Number(r.values["service.supervisors"] || "0");
+    if (supervisors > 1) {
+        return fail(
+            `${supervisors} supervise-daemon processes run for ${service}: K3s was started more than once (overlapping rc-service restarts start it twice); every K3s but one cannot bind its ports and crash-loops under its own supervisor, and which one runs after the next respawn is chance.`,
+            `Stop the service (rc-service ${service} stop), end the supervise-daemon processes still running for it (ps -eo pid,args | grep "supervise-daemon ${service} ", then kill <pid> of each), then start it (rc-service ${service} start).`,
+        );
+    }
     if (r.values["service.state"] === "stopped" || state === "stopped") {
         return fail(`${service} is not running.`, `Start it (${restartCommand(r, ctx.plan).replace(/restart$/, "start")}); its log says why it stopped (${logHint(r, service)}).`);
     }

@@ -18,6 +18,8 @@ export interface ServerInputs {
     plan?: K3sOidcPlan;
     /** K3sOidcApiServer's sudo; default per server: true unless the user is root. */
     sudo?: boolean;
+    /** Where the stack's apply put the drop-in (stack output apiServerInspect.dropInPaths), by `user@host:port`. */
+    appliedDropIns?: Record<string, string>;
     ssh: SshOptions;
 }
 
@@ -109,7 +111,7 @@ export function serverChecks(inputs: DoctorInputs): Check[] {
                         // The cause once, on the first of the server's checks.
                         return name === "server-config" ? got.failure : skip(`${where}: server-config could not inspect it.`);
                     }
-                    const o = judges[name](got.report, { target: where, plan: servers.plan! });
+                    const o = judges[name](got.report, { target: where, plan: servers.plan!, appliedDropIn: servers.appliedDropIns?.[where] });
                     return { ...o, detail: `${where}: ${o.detail}` };
                 },
             });

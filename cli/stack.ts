@@ -16,6 +16,8 @@ export interface ApiServerInspect {
     servers: string[];
     /** K3sOidcApiServer's sudo arg, when set (else: sudo unless the user is root). */
     sudo?: boolean;
+    /** Where each server's last apply put the drop-in, in the order of servers (stacks before this output: absent). */
+    dropInPaths?: string[];
 }
 
 /** The stack outputs the doctor uses (all optional: older stacks or partial deployments). */
@@ -79,7 +81,16 @@ export function pickOutputs(json: unknown): StackOutputs {
         && !!plan && typeof plan === "object" && typeof plan.name === "string" && typeof plan.owner === "string" && typeof plan.configFile === "string" && typeof plan.issuerUrl === "string";
     return {
         issuerUrl: str("issuerUrl"), clientId: str("clientId"), headlampUrl: str("headlampUrl"), kubeconfig: str("kubeconfig"), apiServerDropIn: str("apiServerDropIn"), authentikVersion: str("authentikVersion"),
-        apiServerInspect: usable ? { plan: plan as K3sOidcPlan, servers: inspect.servers as string[], ...(typeof inspect.sudo === "boolean" ? { sudo: inspect.sudo } : {}) } : undefined,
+        apiServerInspect: usable
+            ? {
+                plan: plan as K3sOidcPlan,
+                servers: inspect.servers as string[],
+                ...(typeof inspect.sudo === "boolean" ? { sudo: inspect.sudo } : {}),
+                ...(Array.isArray(inspect.dropInPaths) && inspect.dropInPaths.length === inspect.servers!.length && inspect.dropInPaths.every((p) => typeof p === "string")
+                    ? { dropInPaths: inspect.dropInPaths }
+                    : {}),
+            }
+            : undefined,
     };
 }
 

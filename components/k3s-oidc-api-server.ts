@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { remote, types } from "@pulumi/command";
 import { RenderedFiles, renderFiles } from "./k3s/render";
-import { renderCommands } from "./k3s/script";
+import { renderCommands, reportedDropInPath } from "./k3s/script";
 import { unpinnedHostKeyWarning } from "./k3s/warnings";
 import {
     K3S_OIDC_DEFAULTS,
@@ -160,8 +160,18 @@ export interface K3sOidcApiServerArgs {
 export class K3sOidcApiServer extends pulumi.ComponentResource {
     /** The drop-in file's text (the same on every server). */
     public readonly dropIn: pulumi.Output<string>;
-    /** Where the drop-in is written on each server. */
+    /**
+     * Where the drop-in is, as the servers' runs reported it: the path when every server has it at
+     * the same place, else each distinct path, joined by ", " (see dropInPaths). The runbook
+     * follows the config file K3s really reads (the unit's --config, K3S_CONFIG_FILE), so this is
+     * not always `<configFile>.d/<name>.yaml`. Known once the servers are configured.
+     */
     public readonly dropInPath: pulumi.Output<string>;
+    /**
+     * Where the drop-in is on each server, in server order, as its last run reported it (the
+     * plan's path for a server whose output names none).
+     */
+    public readonly dropInPaths: pulumi.Output<string[]>;
     /** Structured mode: the AuthenticationConfiguration written on every server. Flags mode: undefined. */
     public readonly authenticationConfig: pulumi.Output<string | undefined>;
     /** The paths this component may write on each server. */
@@ -279,10 +289,12 @@ export class K3sOidcApiServer extends pulumi.ComponentResource {
 
         this.commands = commands;
         this.dropIn = files.apply((f) => f.dropIn);
-        this.dropInPath = files.apply((f) => f.paths.dropIn);
+        // Each server's run says where it put the drop-in (it follows --config / K3S_CONFIG_FILE).
+        this.dropInPaths = pulumi.all(commands.map((c) => pulumi.all([c.stdout, files]).apply(([out, f]) => reportedDropInPath(out) ?? f.paths.dropIn)));
+        this.dropInPath = this.dropInPaths.apply((paths) => [...new Set(paths)].join(", "));
         this.authenticationConfig = files.apply((f) => f.authConfig);
-        this.files = files.apply((f) => [
-            f.paths.dropIn,
+        this.files = pulumi.all([files, this.dropInPaths]).apply(([f, dropIns]) => [
+            ...new Set(dropIns),
             ...(f.authConfig ? [f.paths.authConfig] : []),
             ...(f.caFile !== undefined ? [f.paths.caFile] : []),
         ]);
@@ -294,6 +306,7 @@ export class K3sOidcApiServer extends pulumi.ComponentResource {
         this.registerOutputs({
             dropIn: this.dropIn,
             dropInPath: this.dropInPath,
+            dropInPaths: this.dropInPaths,
             authenticationConfig: this.authenticationConfig,
             files: this.files,
             appliedServers: this.appliedServers,

@@ -21,8 +21,11 @@ export interface HeadlampSsoOutputs {
     kubeconfig: pulumi.Output<string> | undefined;
     /** The drop-in file written to each K3s server. */
     apiServerDropIn: pulumi.Output<string>;
-    /** What `headlamp-sso doctor` inspects the K3s servers with: the plan they got, and where (`user@host:port`). */
-    apiServerInspect: pulumi.Output<{ plan: unknown; servers: string[] }>;
+    /**
+     * What `headlamp-sso doctor` inspects the K3s servers with: the plan they got, where
+     * (`user@host:port`), and where each server's run put the drop-in (dropInPaths, in server order).
+     */
+    apiServerInspect: pulumi.Output<{ plan: unknown; servers: string[]; dropInPaths: string[] }>;
     /** The Authentik release the stack is configured for (`authentikVersion`; the doctor compares it with the server's); undefined when not set. */
     authentikVersion: string | undefined;
 }
@@ -145,8 +148,8 @@ export function deployHeadlampSso(): HeadlampSsoOutputs {
         clientId: sso.clientId,
         kubeconfig,
         apiServerDropIn: apiServer.dropIn,
-        apiServerInspect: pulumi.all([apiServer.planJson, apiServer.appliedServers])
-            .apply(([plan, servers]) => ({ plan: JSON.parse(plan) as unknown, servers })),
+        apiServerInspect: pulumi.all([apiServer.planJson, apiServer.appliedServers, apiServer.dropInPaths])
+            .apply(([plan, servers, dropInPaths]) => ({ plan: JSON.parse(plan) as unknown, servers, dropInPaths })),
         authentikVersion: settings.authentik.version,
     };
 }

@@ -7,7 +7,7 @@ import { remote } from "@pulumi/command";
 import { quote } from "shell-quote";
 import { K3sOidcApiServer, K3sOidcApiServerArgs } from "../components";
 import { renderAuthConfig, renderDropIn } from "../components/k3s/render";
-import { renderCommands } from "../components/k3s/script";
+import { renderCommands, reportedDropInPath } from "../components/k3s/script";
 import { resolvePlan } from "../components/k3s/settings";
 import { MockHarness, allStrings, errorOf, fileWrittenBy as fileWritten, isSecretIn, valueOf } from "./harness";
 import { PRIVATE_CA_PEM } from "./fixtures/private-ca";
@@ -136,6 +136,22 @@ describe("K3sOidcApiServer", () => {
         await build(h, "b", { ...minimal(), servers: [{ host: "b.lan", privateKey: KEY }], sudo: true });
         assert.match(h.one(T.command, "a-a.lan").inputs.create, /^exec sh -c /);
         assert.match(h.one(T.command, "b-b.lan").inputs.create, /^sudo -n sh -c :/);
+    });
+
+    it("dropInPath(s): where each server's run reported the drop-in (it follows --config / K3S_CONFIG_FILE), the plan's path without a report", async () => {
+        // The remote.Command's stdout, as the runbook prints it on a server whose K3s reads /srv/k3s.yaml.
+        const moved = await MockHarness.install({
+            state: (type, name) => (type === T.command && name === "oidc-dev-k3s-2.lan"
+                ? { stdout: "headlamp-sso[oidc-dev]: k3s reads /srv/k3s.yaml (K3S_CONFIG_FILE Environment= of k3s), not /etc/rancher/k3s/config.yaml: our drop-in goes into /srv/k3s.yaml.d\nheadlamp-sso[oidc-dev]: drop-in path: /srv/k3s.yaml.d/oidc-dev.yaml\nheadlamp-sso[oidc-dev]: applied: k3s\n" }
+                : {}),
+        });
+        const c = new K3sOidcApiServer("oidc-dev", { ...minimal(), servers: [{ host: "k3s-1.lan", privateKey: KEY }, { host: "k3s-2.lan", privateKey: KEY }] });
+        assert.deepStrictEqual(await valueOf(c.dropInPaths), ["/etc/rancher/k3s/config.yaml.d/oidc-dev.yaml", "/srv/k3s.yaml.d/oidc-dev.yaml"]);
+        assert.strictEqual(await valueOf(c.dropInPath), "/etc/rancher/k3s/config.yaml.d/oidc-dev.yaml, /srv/k3s.yaml.d/oidc-dev.yaml");
+        assert.deepStrictEqual(await valueOf(c.files), ["/etc/rancher/k3s/config.yaml.d/oidc-dev.yaml", "/srv/k3s.yaml.d/oidc-dev.yaml"]);
+        await moved.settle();
+        assert.strictEqual(reportedDropInPath("headlamp-sso[a]: drop-in path: /x.d/a.yaml\nheadlamp-sso[a]: drop-in path: /y.d/a.yaml\r\n"), "/y.d/a.yaml", "the last one");
+        assert.strictEqual(reportedDropInPath("no such line\n"), undefined);
     });
 
     it("renders the flags drop-in: append-only kube-apiserver-arg+, plain-email usernames (prefix -), oidc: groups", async () => {

@@ -3,7 +3,8 @@
 // detection and validation, against a REAL OpenRC (openrc-run, supervise-daemon, rc-service)
 // over a real OpenSSH server on 127.0.0.1. The fixture (openRcSuite, which calls
 // SshServer.start() in its before hook) is in tests/ssh/openrc-suite.ts; rollbacks are in
-// tests/k3s-openrc-rollback.test.ts (the two files run in parallel workers).
+// tests/k3s-openrc-rollback.test.ts and the restart's own checks in tests/k3s-openrc-restart.test.ts
+// (the files run in parallel workers).
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
@@ -106,10 +107,25 @@ describe("K3sOidcApiServer on OpenRC (a real openrc-run and supervise-daemon, ov
         }
     });
 
+    it("pending edit in the start's second on OpenRC (supervise-daemon records whole seconds): counted as pending, refused", async () => {
+        const server = await t.freshServer();
+        const cmds = await t.commandsFor();
+        const started = Number(inspect(cmds.stdin).get("service.started"));
+        assert.ok(started > 0);
+        // Late in the second K3s started in: before or after the start, OpenRC cannot tell.
+        fs.utimesSync(t.configFile, started + 0.999, started + 0.999);
+        const r = t.failed(t.run(cmds));
+        assert.match(r.stderr, new RegExp(`refusing to change anything: [\\s\\S]*\\n {2}- ${t.configFile.replace(/[.]/g, "\\.")} \\(modified `));
+        assert.ok(!fs.existsSync(t.dropIn), "nothing written");
+        assert.strictEqual(server.restarts(), 0, "no restart");
+    });
+
     it("K3S_CONFIG_FILE from the env file the init script sources: the drop-in follows the file K3s reads", async () => {
         const moved = path.join(t.ssh.dir, `moved-${process.pid}`, "config.yaml");
         fs.mkdirSync(path.dirname(moved), { recursive: true });
         fs.writeFileSync(moved, "kube-apiserver-arg:\n  - audit-log-maxage=7\n");
+        const past = new Date(Date.now() - 2000);
+        fs.utimesSync(moved, past, past);
         await t.freshServer({ env: [`K3S_CONFIG_FILE=${moved}`] });
         const r = t.ok(t.run(await t.commandsFor()));
         assert.match(r.stdout, new RegExp(`reads ${moved.replace(/[.]/g, "\\.")} \\(K3S_CONFIG_FILE .*\\.env\\)`));

@@ -4,6 +4,7 @@ import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { reportedDropInPath } from "../components/k3s/script";
 import { OIDC_ARGS, USER_ARGS, USER_CONFIG, appliedAndRunning, c, commandsFor, editedAfterStart, exists, failed, freshServer, listTree, ok, read, refusedPending, run, ssh, standIns, useK3sServer } from "./ssh/k3s-fixture";
 
 describe("K3sOidcApiServer scripts over a real SSH server: pending edits, the config file K3s reads, bounded commands", function () {
@@ -79,6 +80,45 @@ describe("K3sOidcApiServer scripts over a real SSH server: pending edits, the co
         assert.ok(exists(c.dropIn), "destroy removed nothing");
     });
 
+    it("pending edit in the same second as the start: compared with systemd's microseconds and stat's nanoseconds, a later edit is refused and an earlier one is not", async () => {
+        await appliedAndRunning();
+        // K3s started at .200 of a second (a whole second ahead, so no other file is newer).
+        const start = Math.ceil(Date.now() / 1000) * 1000 + 1200;
+        standIns.startedAt(start);
+        const show = spawnSync(path.join(ssh.binDir, "systemctl"), ["show", "--timestamp=us+utc", "-p", "ExecMainStartTimestamp", "k3s"], { encoding: "utf8" }).stdout;
+        assert.match(show, /^ExecMainStartTimestamp=\w{3} \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.200000 UTC$/m);
+        fs.utimesSync(c.configFile, (start + 500) / 1000, (start + 500) / 1000);
+        const tree = listTree(c.root);
+        const changed = await commandsFor({ clientId: "headlamp-2" });
+        refusedPending(failed(run(changed, "update")), c.configFile, tree, 1);
+        // Edited in the same second, before the start: in force already, not pending.
+        fs.utimesSync(c.configFile, (start - 100) / 1000, (start - 100) / 1000);
+        assert.match(ok(run(changed, "update")).stdout, /applied: .* for client headlamp-2/);
+    });
+
+    it("pending edit in the start's second with BusyBox's stat (whole seconds, as on Alpine): counted as pending even before the start", async () => {
+        await appliedAndRunning();
+        // K3s started at .700 of a second; config.yaml changed at .200 of it, before the start.
+        const start = Math.ceil(Date.now() / 1000) * 1000 + 1700;
+        standIns.startedAt(start);
+        fs.utimesSync(c.configFile, (start - 500) / 1000, (start - 500) / 1000);
+        const changed = await commandsFor({ clientId: "headlamp-2" });
+        // BusyBox's stat as the session's stat: its %.9Y prints whole seconds.
+        const busybox = "/bin/busybox";
+        assert.ok(fs.existsSync(busybox), "BusyBox is missing; install it (apt-get install -y busybox), as .ci/run does");
+        assert.match(spawnSync(busybox, ["stat", "-c", "%.9Y", c.configFile], { encoding: "utf8" }).stdout, /^\d+\n$/);
+        const stat = path.join(ssh.binDir, "stat");
+        fs.symlinkSync(busybox, stat);
+        try {
+            const tree = listTree(c.root);
+            refusedPending(failed(run(changed, "update")), c.configFile, tree, 1);
+        } finally {
+            fs.rmSync(stat, { force: true });
+        }
+        // GNU stat's nanoseconds tell: before the start, so in force already.
+        assert.match(ok(run(changed, "update")).stdout, /applied: .* for client headlamp-2/);
+    });
+
     // --- Point 2: the config file K3s really reads (K3S_CONFIG_FILE, --config) ---
 
     it("K3S_CONFIG_FILE from the unit's EnvironmentFile: the drop-in goes where K3s looks, applied, and destroy removes it there", async () => {
@@ -94,6 +134,7 @@ describe("K3sOidcApiServer scripts over a real SSH server: pending edits, the co
         const r = ok(run(cmds, "create"));
         assert.ok(r.stdout.includes(`k3s reads ${real} (K3S_CONFIG_FILE ${envFile}), not ${c.configFile}: our drop-in goes into ${real}.d`), r.stdout);
         const dropIn = path.join(`${real}.d`, "oidc-dev.yaml");
+        assert.strictEqual(reportedDropInPath(r.stdout), dropIn, "the component's dropInPaths entry for this server");
         assert.strictEqual(read(dropIn).toString(), cmds.dropIn);
         assert.ok(!exists(c.dropIn));
         assert.deepStrictEqual(standIns.state().apiserverArgs, [...USER_ARGS, ...OIDC_ARGS("headlamp")]);
@@ -114,6 +155,7 @@ describe("K3sOidcApiServer scripts over a real SSH server: pending edits, the co
             const r = ok(run(await commandsFor(), "create"));
             assert.ok(r.stdout.includes(`(K3S_CONFIG_FILE Environment= of k3s)`), r.stdout);
             assert.ok(exists(path.join(`${real}.d`, "oidc-dev.yaml")));
+            assert.strictEqual(reportedDropInPath(r.stdout), path.join(`${real}.d`, "oidc-dev.yaml"), "the component's dropInPaths entry for this server");
             assert.ok(standIns.state().apiserverArgs?.includes("oidc-client-id=headlamp"));
 
             freshServer();
@@ -128,6 +170,32 @@ describe("K3sOidcApiServer scripts over a real SSH server: pending edits, the co
         } finally {
             standIns.unitDropIn("10-config.conf", undefined);
         }
+    });
+
+    it("K3S_CONFIG_FILE from systemd's manager environment (set-environment, DefaultEnvironment=): followed, and the unit's Environment= overrides it", async () => {
+        freshServer();
+        const real = path.join(c.root, "srv", "manager's-k3s.yaml");
+        fs.mkdirSync(path.dirname(real), { recursive: true });
+        fs.writeFileSync(real, USER_CONFIG);
+        // A path systemctl show-environment prints quoted ($'...'), as systemd does.
+        standIns.reconfigure({ managerEnvironment: { K3S_CONFIG_FILE: real, OTHER: "x" } });
+        assert.match(spawnSync(path.join(ssh.binDir, "systemctl"), ["show-environment"], { encoding: "utf8" }).stdout, /^K3S_CONFIG_FILE=\$'.*manager\\'s-k3s\.yaml'$/m);
+        const cmds = await commandsFor();
+        const r = ok(run(cmds, "create"));
+        assert.ok(r.stdout.includes(`k3s reads ${real} (K3S_CONFIG_FILE systemd's manager environment (systemctl show-environment)), not ${c.configFile}: our drop-in goes into ${real}.d`), r.stdout);
+        assert.ok(exists(path.join(`${real}.d`, "oidc-dev.yaml")));
+        assert.ok(!exists(c.dropIn));
+        assert.deepStrictEqual(standIns.state().apiserverArgs, [...USER_ARGS, ...OIDC_ARGS("headlamp")]);
+
+        // The unit's own Environment= comes after the manager's: it wins.
+        freshServer();
+        const unitOwn = path.join(c.root, "unit.yaml");
+        fs.writeFileSync(unitOwn, USER_CONFIG);
+        standIns.reconfigure({ managerEnvironment: { K3S_CONFIG_FILE: real }, environment: [`K3S_CONFIG_FILE=${unitOwn}`] });
+        const u = ok(run(await commandsFor(), "create"));
+        assert.ok(u.stdout.includes(`k3s reads ${unitOwn} (K3S_CONFIG_FILE Environment= of k3s)`), u.stdout);
+        assert.ok(exists(path.join(`${unitOwn}.d`, "oidc-dev.yaml")));
+        assert.ok(standIns.state().apiserverArgs?.includes("oidc-client-id=headlamp"));
     });
 
     // --- Point 4: every external command is bounded ---

@@ -216,12 +216,12 @@ describe("K3sOidcApiServer scripts over a real SSH server: one change at a time,
 
     it("verifies what is in force: an API server that is ready without our settings is rolled back, never reported applied", async () => {
         freshServer();
-        // K3s reads another config file through systemd's manager environment (systemctl
-        // set-environment K3S_CONFIG_FILE=...), which the runbook does not read: config.yaml.d
-        // next to the default one is never read, and only the read-back can tell.
+        // K3s reads another config file through a wrapper in ExecStart that exports
+        // K3S_CONFIG_FILE, which neither systemctl nor the runbook can see: config.yaml.d next to
+        // the default one is never read, and only the read-back can tell.
         const elsewhere = path.join(c.root, "srv-k3s.yaml");
         fs.writeFileSync(elsewhere, USER_CONFIG);
-        standIns.reconfigure({ managerEnvironment: { K3S_CONFIG_FILE: elsewhere } });
+        standIns.reconfigure({ wrapperEnvironment: { K3S_CONFIG_FILE: elsewhere } });
         const r = failed(run(await commandsFor(), "create"));
         assert.match(r.stderr, /ERROR: new OIDC settings rolled back: the API server is ready but does not run them \(the running kube-apiserver has no oidc-\* or authentication-config args \(expected --oidc-client-id=headlamp --oidc-groups-claim=groups .*\)\)\. The previous files were restored byte for byte and k3s is ready again/);
         assert.doesNotMatch(r.stdout, /applied:/);

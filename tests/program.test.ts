@@ -10,7 +10,7 @@ import { PROD, Run, SECRET_KEYS, TEST_SECRETS, dev, dropInWrittenBy, loadProgram
 import { stackConfig, withoutAuthentikEnv } from "./stack-config";
 import { pickOutputs } from "../cli/stack";
 import { formatTarget, parseSshTarget } from "../cli/ssh";
-import { renderDropIn } from "../components/k3s/render";
+import { pathsFor, renderDropIn } from "../components/k3s/render";
 
 const T = {
     authentikProvider: "pulumi:providers:authentik",
@@ -199,6 +199,8 @@ describe("the program (index.ts) under mocks", function () {
             assert.ok(picked.servers.length >= 1, "every configured server is listed");
             assert.match(picked.plan.owner, /::headlamp-sso:index:K3sOidcApiServer::/);
             assert.strictEqual(renderDropIn(picked.plan), await valueOf(p.apiServerDropIn), "the plan renders exactly the applied drop-in");
+            // Where each server's run put the drop-in (the mocks' runs print none: the plan's path).
+            assert.deepStrictEqual(picked.dropInPaths, picked.servers.map(() => pathsFor(picked.plan).dropIn));
         });
 
         it("warns that the exported kubeconfig has no cluster CA when none is configured", () => {

@@ -9,10 +9,11 @@
 # apply (create and update), as numbered runbook steps:
 #   1. preflight: root (or sudo -n), tools, the service and its manager (systemd, or OpenRC: an
 #      /etc/init.d/<service> openrc-run script; see detect_manager), the config file K3s really
-#      reads (the unit's --config, else K3S_CONFIG_FILE / RKE2_CONFIG_FILE from its Environment=
-#      and EnvironmentFile=; on OpenRC the init script's command_args and the files it sources;
-#      else the plan's; our drop-in goes into that file's .d), the config
-#      directory, the Kubernetes version in structured mode. Nothing is written before it passes.
+#      reads (the unit's --config, else K3S_CONFIG_FILE / RKE2_CONFIG_FILE from the environment
+#      systemd gives it: the manager's, then Environment=, then EnvironmentFile=; on OpenRC the
+#      init script's command_args and the files it sources; else the plan's; our drop-in goes
+#      into that file's .d), the config directory, the Kubernetes version in structured mode.
+#      Nothing is written before it passes.
 #      Every external command that can hang runs under `timeout -k` (its bound plus a grace).
 #   2. lock: one change at a time per server (flock on <configDir>/.headlamp-sso.lock, bounded wait).
 #   3. settle an unfinished change: a run killed after installing files left its backup with a
@@ -31,7 +32,8 @@
 #      change is settled (HUP and PIPE are always ignored).
 #   7. only the AuthenticationConfiguration changed (K3s) -> no restart; confirm the reload through
 #      kube-apiserver's metrics (the loaded file's hash), else restore it and fail.
-#   8. else restart under timeout (systemctl restart, or rc-service restart), poll /readyz, and
+#   8. else restart under timeout (systemctl restart, or rc-service stop then start: see
+#      openrc_restart), poll /readyz, and
 #      read back the args in force (the "Running kube-apiserver" line K3s logs at start: from the
 #      journal, or on OpenRC from the init script's log file, only what was written after our
 #      restart; RKE2's static pod manifest); not ready or other args ->
@@ -140,8 +142,8 @@ restart_and_wait() {
         # Its output goes to a file and the lock's fd 9 is closed for it: supervise-daemon, which
         # it starts, keeps the fds it inherits, and must hold neither our SSH session nor our lock
         # (every later run would wait for it).
-        bounded "$ready_timeout" rc-service "$service" restart > "$rc_out" 2>&1 9>&- ||
-            log "rc-service $service restart exited with $? ($(grep -v "needs non existent service" "$rc_out" | tail -n 3 | tr "\n" " ")); polling readiness anyway"
+        openrc_restart > "$rc_out" 2>&1 9>&- ||
+            log "rc-service $service stop/start exited with $? ($(grep -v "needs non existent service" "$rc_out" | tail -n 3 | tr "\n" " ")); polling readiness anyway"
     else
         bounded "$ready_timeout" systemctl restart "$service" || log "systemctl restart $service exited with $?; polling readiness anyway"
     fi
@@ -153,6 +155,37 @@ restart_and_wait() {
         [ "$(date +%s)" -lt "$deadline" ] || return 1
         sleep "$ready_poll" || :
     done
+}
+
+# 8. OpenRC: restart the service alone, as two calls, `rc-service <service> stop` then `start`, never
+#    `rc-service <service> restart`: openrc-run's restart (svc_restart, also with --nodeps in
+#    0.45) lists every service that is started before it stops ours (get_started_services) and,
+#    after starting ours, starts each of them that is stopped by then, dependency or not
+#    (start_services): a service someone else is restarting at that moment is started twice, and
+#    two overlapping restarts start K3s twice (the second K3s cannot bind its ports and, with
+#    respawn_max=0, crash-loops under its own supervise-daemon for ever). stop and start lock the
+#    service as restart does (svc_lock) and start only what ours needs (svc_start_deps). The
+#    started services that need ours, which stop takes down with it, are started again after it.
+openrc_restart() {
+    dependents=""
+    for d in $(bounded "$quick" rc-service "$service" needsme 2>/dev/null || true); do
+        if bounded "$quick" rc-service "$d" status >/dev/null 2>&1; then dependents="$dependents $d"; fi
+    done
+    bounded "$ready_timeout" rc-service "$service" stop || :
+    rc=0
+    bounded "$ready_timeout" rc-service "$service" start || rc=$?
+    for d in $dependents; do bounded "$quick" rc-service "$d" start || :; done
+    return "$rc"
+}
+# OpenRC: how many supervise-daemon processes supervise the service (openrc-run starts one as
+# `supervise-daemon <service> --start ...`); more than one means a second K3s was started beside
+# the first. A supervisor's child between its fork and its exec still shows the supervisor's
+# args: a process whose parent is one of them does not count. Empty when ps cannot tell.
+openrc_supervisors() {
+    command -v ps >/dev/null 2>&1 || return 0
+    { ps -eo pid=,ppid=,args= 2>/dev/null || ps -o pid=,ppid=,args= 2>/dev/null; } | awk -v s="$service" '
+        { n = split($3, p, "/"); if (p[n] == "supervise-daemon" && $4 == s) { sup[$1] = 1; parent[$1] = $2 } }
+        END { for (pid in sup) if (!(parent[pid] in sup)) c++; print c + 0 }'
 }
 
 # The API server lines of the journal (or its last lines when none match).
@@ -336,9 +369,10 @@ $(journal_tail)"
 # 1. Preflight: the service manager. K3s's install script (k3s-io/k3s install.sh, verify_system
 #    and create_openrc_service_file) installs a systemd unit, or on OpenRC hosts (Alpine) an
 #    /etc/init.d/<name> script run by openrc-run with supervisor=supervise-daemon, logging to
-#    /var/log/<name>.log, restarted with `rc-service <name> restart`. service_manager (the
-#    plan's serviceManager) auto: systemd when systemctl knows the service, else OpenRC when
-#    /etc/init.d/<service> is an openrc-run script and rc-service exists. Sets manager
+#    /var/log/<name>.log; restarted here with `rc-service <name> stop`, then `start`
+#    (openrc_restart). service_manager (the plan's serviceManager) auto: systemd when systemctl
+#    knows the service, else OpenRC when /etc/init.d/<service> is an openrc-run script and
+#    rc-service exists. Sets manager
 #    (systemd|openrc|none).
 manager=""
 init_script="/etc/init.d/$service"
@@ -441,15 +475,16 @@ log_since() {
 }
 
 # show <property>: one property of the service (a list property gives one line per item). One
-# `systemctl show` call reads them all (ExecMainStartTimestamp as "@<unix seconds>" with
-# --timestamp=unix, systemd 248+; older ones print "Tue 2026-12-01 20:55:35 UTC"). load_props
-# runs it in the main shell (show runs in $(...) subshells); a restart forgets them.
+# `systemctl show` call reads them all (ExecMainStartTimestamp with microseconds, "Tue 2026-12-01
+# 20:55:35.123456 UTC", with --timestamp=us+utc, systemd 248+; older ones print "Tue 2026-12-01
+# 20:55:35 UTC", whole seconds). load_props runs it in the main shell (show runs in $(...)
+# subshells); a restart forgets them.
 props=""
 load_props() {
     [ -z "$props" ] || return 0
     if [ "$manager" != systemd ]; then props="."; return 0; fi
     set -- ActiveState ExecMainStartTimestamp Environment EnvironmentFiles
-    props=$(bounded "$quick" systemctl show --timestamp=unix -p "$1" -p "$2" -p "$3" -p "$4" "$service" 2>/dev/null) ||
+    props=$(bounded "$quick" systemctl show --timestamp=us+utc -p "$1" -p "$2" -p "$3" -p "$4" "$service" 2>/dev/null) ||
         props=$(bounded "$quick" systemctl show -p "$1" -p "$2" -p "$3" -p "$4" "$service" 2>/dev/null) || props=""
     props="$props
 ."
@@ -473,14 +508,29 @@ env_files() {
     show EnvironmentFiles | sed "s/ (ignore_errors=[a-z]*)$//"
 }
 
+# manager_env <variable>: the value systemd's manager environment gives <variable> (every unit
+# inherits it: `systemctl set-environment`, DefaultEnvironment= in system.conf), "" when none.
+# `systemctl show-environment` prints NAME=value lines, the value as it is when plain, else
+# quoted as $'...' with backslash escapes (systemctl's print_variable: shell_maybe_quote with
+# SHELL_ESCAPE_POSIX).
+manager_env() {
+    [ "$manager" = systemd ] || return 0
+    v=$(bounded "$quick" systemctl show-environment 2>/dev/null | sed -n "s/^$1=//p" | tail -n 1) || v=""
+    case "$v" in
+    \$\'*\') v=${v#??}; v=${v%?}; v=$(printf "%s" "$v" | sed "s/\\\\'/'/g"); printf "%b\n" "$v" ;;
+    *) printf "%s\n" "$v" ;;
+    esac
+}
+
 # unit_env <variable>: the value the service's environment gives <variable>, in env_value, and
-# in env_source what sets it. systemd reads Environment= first, then each EnvironmentFile= in
-# order; a file's assignment overrides Environment=, and a later file an earlier one
+# in env_source what sets it. systemd builds it from its manager environment, then the unit's
+# Environment=, then each EnvironmentFile= in order; a later one overrides an earlier one
 # (systemd.exec(5)). Lines of an environment file: KEY=VALUE, "#" and ";" start comments, the
 # value may be quoted.
 unit_env() {
-    env_value=""
+    env_value=$(manager_env "$1")
     env_source=""
+    if [ -n "$env_value" ]; then env_source="systemd's manager environment (systemctl show-environment)"; fi
     set -f
     for w in $(show Environment); do
         case "$w" in "$1="*) env_value=${w#*=}; env_source="Environment= of $service" ;; esac
@@ -518,7 +568,8 @@ exec_config() {
 }
 
 # 1. The config file K3s really reads: the unit's --config, else $K3S_CONFIG_FILE
-#    ($RKE2_CONFIG_FILE) from the unit's environment, else the plan's configFile; K3s reads its .d
+#    ($RKE2_CONFIG_FILE) from the service's environment (systemd's manager environment, then the
+#    unit's), else the plan's configFile; K3s reads its .d
 #    beside it (pkg/configfilearg: --config has EnvVar K3S_CONFIG_FILE, and a flag given on the
 #    command line wins over the variable). Our drop-in follows it. Sets config_source.
 resolve_config_file() {
@@ -547,8 +598,8 @@ resolve_config_file() {
 }
 
 # The second the running service started ("" when it is not running): systemd's
-# ExecMainStartTimestamp (`--timestamp=unix` since systemd 248, else its "Tue 2026-12-01
-# 20:55:35 UTC" form read by date -d).
+# ExecMainStartTimestamp ("Tue 2026-12-01 20:55:35[.123456] UTC", read by date -d; "@<seconds>"
+# from a systemctl that printed unix time).
 service_active() {
     if [ "$manager" = openrc ]; then
         bounded "$quick" rc-service "$service" status >/dev/null 2>&1 9>&-
@@ -564,6 +615,19 @@ service_started() {
     @*) printf "%s\n" "${ts#@}" ;;
     ?*) date -d "$ts" +%s 2>/dev/null || true ;;
     esac
+}
+
+# service_started_precise: the start as "<seconds>.<9 digits>" when the manager records it finer
+# than a second (systemd: microseconds, with --timestamp=us+utc), else as "<seconds>" ("" when not
+# running). OpenRC's supervise-daemon records whole seconds.
+service_started_precise() {
+    s=$(service_started)
+    [ -n "$s" ] || return 0
+    f=""
+    if [ "$manager" = systemd ]; then
+        f=$(show ExecMainStartTimestamp | sed -n "s/.*:[0-9][0-9]\.\([0-9][0-9]*\)\( .*\)\{0,1\}$/\1/p")
+    fi
+    if [ -n "$f" ]; then printf "%s.%s\n" "$s" "$(printf "%s000000000" "$f" | cut -c 1-9)"; else printf "%s\n" "$s"; fi
 }
 
 # OpenRC: the second the supervised K3s (supervise-daemon's child) started ("" when none runs).
@@ -597,10 +661,14 @@ start_files() {
     env_files
 }
 
-# pending_edits <started>: "<mtime> <path>" of each file K3s reads at start that changed after
-# <started> (unix seconds). Files of this stack's headlamp-sso (our owner line) do not count: an
-# earlier run installed them and verified them with its own restart, or changed only their
-# owner line.
+# pending_edits <started>: "<mtime> <path>" (mtime in whole seconds) of each file K3s reads at
+# start that changed after <started> (unix seconds, "<seconds>.<9 digits>" when the start is known
+# finer: service_started_precise). Both sides are compared with the precision both have: stat's
+# nanoseconds (GNU coreutils' %.9Y) against the start's microseconds; when either has whole
+# seconds only (BusyBox's stat, OpenRC's start time), a file changed in the start's second counts
+# as pending (a needless refusal is safe, a missed edit is not). Files of this stack's
+# headlamp-sso (our owner line) do not count: an earlier run installed them and verified them with
+# its own restart, or changed only their owner line.
 pending_edits() {
     # One stat call for all of them (the preflight must stay cheap: it runs before every
     # restart); the owner line is read only of the files that changed.
@@ -616,7 +684,17 @@ pending_edits() {
     set +f
     IFS=$old_ifs
     [ $# -gt 0 ] || return 0
-    stat -c "%Y %n" "$@" 2>/dev/null | awk -v since="$since" '$1 > since' | while IFS= read -r line; do
+    mtime_format="%Y"
+    case "$(stat -c %.9Y "$1" 2>/dev/null)" in *[0-9].[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]) mtime_format="%.9Y" ;; esac
+    stat -c "$mtime_format %n" "$@" 2>/dev/null | awk -v since="$since" '
+        {
+            split($1, m, "."); n = split(since, s, ".")
+            if (m[1] + 0 > s[1] + 0) later = 1
+            else if (m[1] + 0 < s[1] + 0) later = 0
+            else if (m[2] == "" || n < 2) later = 1
+            else later = (m[2] + 0 > s[2] + 0)
+            if (later) print m[1] " " substr($0, index($0, " ") + 1)
+        }' | while IFS= read -r line; do
         same_stack "$(owner_of "${line#* }")" || printf "%s\n" "$line"
     done
 }
@@ -624,12 +702,20 @@ pending_edits() {
 utc() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ 2>/dev/null || printf "@%s\n" "$1"; }
 
 # 5b. A restart applies every pending edit of the user's together with ours; when one of them
-#     breaks the API server, restoring our files cannot help. Refuse before writing.
+#     breaks the API server, restoring our files cannot help. Refuse before writing (on OpenRC
+#     also when more than one supervise-daemon runs the service).
 refuse_pending() {
+    # OpenRC: K3s supervised twice (overlapping restarts started it twice) is no state to restart
+    # from: stop and start handle one supervisor, the other K3s keeps running what it runs.
+    if [ "$manager" = openrc ]; then
+        sups=$(openrc_supervisors)
+        [ -z "$sups" ] || [ "$sups" -le 1 ] || die "refusing to change anything: $sups supervise-daemon processes run for $service (it was started more than once; every K3s but one cannot bind its ports and crash-loops). Stop it (rc-service $service stop), end the supervise-daemon processes still running for it (ps -eo pid,args | grep \"supervise-daemon $service \", then kill <pid> of each), start it (rc-service $service start), then run pulumi up again"
+    fi
     load_props
-    started=$(service_started)
+    started=$(service_started_precise)
     [ -n "$started" ] || return 0
     edits=$(pending_edits "$started")
+    started=${started%.*}
     [ -n "$edits" ] || return 0
     list=$(printf "%s\n" "$edits" | while read -r m f; do printf "\n  - %s (modified %s)" "$f" "$(utc "$m")"; done)
     die "refusing to change anything: these files $service reads at start changed after it started at $(utc "$started"), so a restart now would apply them together with ours (and if they break the API server, restoring our files cannot help):$list
@@ -753,6 +839,9 @@ do_apply() {
     # 1. Preflight: nothing is written before all of it passes.
     read_unit
     resolve_config_file
+    # Where our drop-in is on this server (after following --config / K3S_CONFIG_FILE): the
+    # component reports this line's path as its dropInPaths output (reportedDropInPath in script.ts).
+    log "drop-in path: $dropin"
     [ -d "$config_dir" ] || die "config directory $config_dir does not exist; is $distribution installed here? set configFile"
     if [ "$mode" = structured ]; then check_version; fi
     # 2. and 3.
@@ -961,7 +1050,10 @@ do_inspect() {
     kv service.manager "$manager"
     kv service.name "$service"
     # Where the service's output goes on OpenRC (on systemd: its journal).
-    if [ "$manager" = openrc ]; then kv service.log "$(k3s_log_file)"; fi
+    if [ "$manager" = openrc ]; then
+        kv service.log "$(k3s_log_file)"
+        kv service.supervisors "$(openrc_supervisors)"
+    fi
     started=""
     if service_active; then
         kv service.state running
@@ -989,7 +1081,7 @@ do_inspect() {
     kv expected.args "$(printf "%s" "$expected_args" | tr "\n" " ")"
     if api_ready; then kv api.ready yes; else kv api.ready no; fi
     if [ -n "$started" ]; then
-        pending_edits "$started" | while IFS= read -r line; do kv pending "$line"; done
+        pending_edits "$(service_started_precise)" | while IFS= read -r line; do kv pending "$line"; done
     fi
     find_conflicts
     printf "%s\n" "$conflicts" | sed -n "s/^  - /conflict=/p"

@@ -132,3 +132,23 @@ export function renderCommands(plan: K3sOidcPlan, options: WrapOptions): K3sComm
     const apply = runCommand("apply", options);
     return { create: apply, update: apply, delete: runCommand("delete", options), stdin: renderScript(plan) };
 }
+
+/** What apply prints, once per run, before the path of the drop-in on the server (runbook.sh do_apply). */
+export const DROPIN_PATH_LINE = "drop-in path: ";
+
+/**
+ * The drop-in's path the runbook used on one server, from what its apply printed (the last
+ * `headlamp-sso[<name>]: drop-in path: <path>` line): the plan's path, or the one beside the config
+ * file the server's K3s really reads (--config, K3S_CONFIG_FILE). undefined when the output has no
+ * such line (no run yet, a preview, a release before this line).
+ */
+export function reportedDropInPath(stdout: string | undefined): string | undefined {
+    let found: string | undefined;
+    for (const line of (stdout ?? "").split("\n")) {
+        const m = /^headlamp-sso\[[^\]]*\]: drop-in path: (\/.*)$/.exec(line.replace(/\r$/, ""));
+        if (m) {
+            found = m[1];
+        }
+    }
+    return found;
+}

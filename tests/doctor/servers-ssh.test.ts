@@ -11,6 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import { K3sOidcApiServerArgs } from "../../components";
 import { K3sOidcPlan } from "../../components/k3s/settings";
+import { reportedDropInPath } from "../../components/k3s/script";
 import { DoctorInputs } from "../../cli/context";
 import { runChecks } from "../../cli/doctor";
 import { CheckResult } from "../../cli/report";
@@ -59,20 +60,22 @@ describe("doctor: the server checks against servers prepared by the runbook's ap
     }
 
     /** A real apply of the runbook, as remote.Command runs it. */
-    function apply(a: Commands): void {
+    function apply(a: Commands): string {
         const r = ssh.exec(a.create, "root", a.stdin);
         assert.strictEqual(r.code, 0, `apply: exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+        return r.stdout;
     }
 
     const target = (): SshTarget => parseSshTarget(`root@127.0.0.1:${ssh.port}`);
 
     /** The doctor's three server checks for these servers, with its own ssh client (key file, pinned host key, no agent). */
-    async function doctor(plan: K3sOidcPlan, targets: SshTarget[] = [target()]): Promise<CheckResult[]> {
+    async function doctor(plan: K3sOidcPlan, targets: SshTarget[] = [target()], appliedDropIns?: Record<string, string>): Promise<CheckResult[]> {
         const inputs = {
             usernameClaim: "email", usernamePrefix: "", groupsClaim: "groups", groupsPrefix: "oidc:", kubectl: false, cluster: "main", now: () => 0,
             servers: {
                 targets,
                 plan,
+                appliedDropIns,
                 ssh: { keyFile: ssh.privateKeyPath, knownHostsFile: path.join(ssh.dir, "known_hosts"), env: { PATH: process.env.PATH, HOME: dir }, connectTimeoutSeconds: 5 },
             },
         } as DoctorInputs;
@@ -239,6 +242,32 @@ describe("doctor: the server checks against servers prepared by the runbook's ap
             assert.ok(r["server-config"].detail.includes(`${real}.d/oidc-dev.yaml is ours`), r["server-config"].detail);
             assert.ok(r["server-config"].detail.includes(`K3s reads ${real}, K3S_CONFIG_FILE ${envFile}`), r["server-config"].detail);
         }
+    });
+
+    it("6b. K3S_CONFIG_FILE moved after pulumi up: server-config names where apply put the drop-in (the stack's dropInPaths) and that K3s no longer reads it", async () => {
+        freshServer();
+        const real = path.join(root, "k3s-real.yaml");
+        const later = path.join(root, "k3s-later.yaml");
+        for (const f of [real, later]) {
+            fs.writeFileSync(f, USER_CONFIG, { mode: 0o600 });
+        }
+        const envFile = path.join(root, "k3s.service.env");
+        fs.writeFileSync(envFile, `K3S_CONFIG_FILE=${real}\n`);
+        standIns.reconfigure({ environmentFiles: [`-${envFile}`] });
+        const a = await component();
+        // What the component reports as this server's dropInPaths entry.
+        const applied = reportedDropInPath(apply(a));
+        assert.strictEqual(applied, `${real}.d/oidc-dev.yaml`);
+        const where = formatTarget(target());
+        assert.deepStrictEqual(statuses(byName(await doctor(a.plan, [target()], { [where]: applied }))), ["pass", "pass", "pass"]);
+
+        fs.writeFileSync(envFile, `K3S_CONFIG_FILE=${later}\n`);
+        const results = await doctor(a.plan, [target()], { [where]: applied });
+        const r = byName(results);
+        assert.strictEqual(r["server-config"].status, "fail", show(results));
+        assert.ok(r["server-config"].detail.includes(`pulumi up put our drop-in at ${real}.d/oidc-dev.yaml (the stack's dropInPaths), but K3s now reads ${later} (K3S_CONFIG_FILE ${envFile}), whose drop-ins are in ${later}.d: the file pulumi up wrote is not read.`), r["server-config"].detail);
+        assert.ok(!r["server-config"].detail.includes("is missing"), "said once, not again as a missing file");
+        assert.match(r["server-config"].fix ?? "", new RegExp(`undo the --config / K3S_CONFIG_FILE change\\), or remove ${real.replace(/[.]/g, "\\.")}\\.d/oidc-dev\\.yaml and run pulumi up`));
     });
 
     it("7. an unreachable host is named in its server-config; the checks of a second, healthy server still run and pass", async () => {

@@ -12,7 +12,7 @@ import { expectedAuthArgs, pathsFor } from "../../components/k3s/render";
 import { resolvePlan } from "../../components/k3s/settings";
 import { parseArgs } from "../../cli/args";
 import { DoctorInputs } from "../../cli/context";
-import { checksFor, runChecks } from "../../cli/doctor";
+import { checksFor, inputsFrom, runChecks } from "../../cli/doctor";
 import { InspectReport, judgeServerArgs, judgeServerConfig, judgeServerPending, parseInspect } from "../../cli/inspect";
 import { formatJson } from "../../cli/report";
 import { judgeInspectRun, serverChecks } from "../../cli/servers";
@@ -111,6 +111,22 @@ describe("doctor: the K3s server checks from inspect's key=value report", functi
         const followed = judgeServerConfig(report({ "config.file": "/opt/k3s/config.yaml", "config.source": "K3S_CONFIG_FILE /etc/systemd/system/k3s.service.env", "dropin.path": "/opt/k3s/config.yaml.d/oidc-dev.yaml" }), ctx);
         assert.strictEqual(followed.status, "pass", followed.detail);
         assert.match(followed.detail, /K3s reads \/opt\/k3s\/config\.yaml, K3S_CONFIG_FILE/);
+    });
+
+    it("apiServerInspect.dropInPaths: each server's entry (where its apply put the drop-in) reaches its server-config, which fails when K3s now reads another file", () => {
+        const servers = ["root@10.0.0.1:22", "admin@10.0.0.2"];
+        const paths = ["/etc/rancher/k3s/config.yaml.d/oidc-dev.yaml", "/opt/k3s/config.yaml.d/oidc-dev.yaml"];
+        const outputs = pickOutputs({ apiServerInspect: { plan, servers, dropInPaths: paths } });
+        assert.deepStrictEqual(outputs.apiServerInspect?.dropInPaths, paths);
+        assert.strictEqual(pickOutputs({ apiServerInspect: { plan, servers, dropInPaths: [paths[0]] } }).apiServerInspect?.dropInPaths, undefined, "not one per server: not used");
+        const io = { stdout: { write: () => true }, stderr: { write: () => true }, env: {}, cwd: os.tmpdir(), readStdin: () => "" };
+        assert.deepStrictEqual(inputsFrom(parseArgs([]), outputs, io).servers?.appliedDropIns, { "root@10.0.0.1:22": paths[0], "admin@10.0.0.2:22": paths[1] });
+        const moved = { "config.file": "/opt/k3s/config.yaml", "config.source": "K3S_CONFIG_FILE /etc/systemd/system/k3s.service.env", "dropin.path": "/opt/k3s/config.yaml.d/oidc-dev.yaml" };
+        assert.strictEqual(judgeServerConfig(report(moved), { ...ctx, appliedDropIn: paths[1] }).status, "pass", "where apply put it");
+        const stale = judgeServerConfig(report({ ...moved, "dropin.state": "missing" }), { ...ctx, appliedDropIn: paths[0] });
+        assert.strictEqual(stale.status, "fail");
+        assert.match(stale.detail, /pulumi up put our drop-in at \/etc\/rancher\/k3s\/config\.yaml\.d\/oidc-dev\.yaml \(the stack's dropInPaths\), but K3s now reads \/opt\/k3s\/config\.yaml \(K3S_CONFIG_FILE [^)]*\), whose drop-ins are in \/opt\/k3s\/config\.yaml\.d: the file pulumi up wrote is not read\./);
+        assert.match(stale.fix!, /^Move K3s's config back \(undo the --config \/ K3S_CONFIG_FILE change\), or remove \/etc\/rancher\/k3s\/config\.yaml\.d\/oidc-dev\.yaml and run pulumi up/);
     });
 
     it("server-args: exactly ours passes; other args name the missing and foreign ones and the restart; stopped and unreadable are said", () => {

@@ -142,6 +142,8 @@ export interface OpenRcK3sOptions {
      * runbook reads (a fault switch: K3s's lines going to a file the read-back does not look at).
      */
     commandLineLogged?: boolean;
+    /** A shell command the init script runs before the service stops (its stop_pre()). */
+    stopPre?: string;
 }
 
 /** The stand-in K3s server (its argv: `server <args>`), run by supervise-daemon. */
@@ -278,6 +280,7 @@ export class OpenRcK3s {
             `if [ -f ${this.envFile} ]; then . ${this.envFile}; fi`,
             "set +o allexport",
             "",
+            ...(options.stopPre ? [`stop_pre() {\n\t${options.stopPre}\n\treturn 0\n}`, ""] : []),
         ].join("\n");
         fs.writeFileSync(this.initScript, text, { mode: 0o755 });
     }
@@ -324,9 +327,14 @@ export class OpenRcK3s {
         return path.join(this.standIns.stateDir, "rc-service.log");
     }
 
-    /** How many times the runbook ran `rc-service <service> restart`. */
+    /** The rc-service calls over SSH, in order (e.g. "hsso-k3s-1-1 stop"). */
+    rcCalls(): string[] {
+        return fs.existsSync(this.rcLog) ? fs.readFileSync(this.rcLog, "utf8").split("\n").filter(Boolean) : [];
+    }
+
+    /** How many times the runbook restarted the service (`rc-service <service> stop`, then `start`). */
     restarts(): number {
-        return fs.existsSync(this.rcLog) ? fs.readFileSync(this.rcLog, "utf8").split("\n").filter((l) => l === `${this.service} restart`).length : 0;
+        return this.rcCalls().filter((l) => l === `${this.service} start`).length;
     }
 
     /** How many times the server process started (rc-service start and restart, and respawns). */

@@ -6,8 +6,9 @@
 //     writes; `systemctl cat <unit>` prints each file after a "# <path>" line (the unit, then its
 //     drop-ins in lexical order), as systemd's cat verb does;
 //   - `systemctl show [--timestamp=unix] -p P [-p P...] [--value] <unit>` prints "P=value" (or the
-//     value alone) in systemd's formats: ExecMainStartTimestamp "Tue 2026-12-01 20:55:35 UTC" (or
-//     "@<unix seconds>"), MainPID (0 when stopped), ActiveState, Environment (one line, space
+//     value alone) in systemd's formats: ExecMainStartTimestamp "Tue 2026-12-01 20:55:35 UTC" (with
+//     --timestamp=us+utc "Tue 2026-12-01 20:55:35.123000 UTC", the stand-in's start being in
+//     milliseconds; with --timestamp=unix "@<unix seconds>"), MainPID (0 when stopped), ActiveState, Environment (one line, space
 //     separated), EnvironmentFiles (one line per file, "<path> (ignore_errors=yes|no)"; a "-"
 //     prefix means optional; %N is the unit's name), FragmentPath, DropInPaths. The running K3s
 //     started at its last restart; before the first one, at the first moment a command looks at
@@ -27,6 +28,8 @@
 //     unreadable CA file, --authentication-config together with --oidc-*, a bad or too new
 //     AuthenticationConfiguration (non-string values after YAML 1.1 included), the `anonymous`
 //     section before 1.32 or next to --anonymous-auth, or any arg containing "fail-readiness";
+//   - `systemctl show-environment` prints the manager environment, one NAME=value line each (the
+//     value as $'...' when it has characters a shell would read, systemctl's print_variable);
 //   - `journalctl -u <unit> [-n N] [--since @epoch] [-o cat] --no-pager` prints journal lines;
 //   - `k3s --version` prints the configured version; `k3s kubectl get --raw=/readyz` says ok only
 //     when the last start succeeded; `--raw=/metrics` shows the AuthenticationConfiguration
@@ -57,6 +60,11 @@ export interface StandInConfig {
     environmentFiles?: string[];
     /** systemd's manager environment (`systemctl set-environment`), which every unit inherits. */
     managerEnvironment?: Record<string, string>;
+    /**
+     * Variables a wrapper in ExecStart exports before it execs K3s (ExecStart=/usr/local/bin/k3s-wrapper):
+     * K3s sees them, neither `systemctl show` nor `systemctl show-environment` does.
+     */
+    wrapperEnvironment?: Record<string, string>;
     /** Seconds the `systemctl restart` client keeps running after the restart, ignoring TERM (a hung client). */
     clientHangSeconds?: number;
 }
@@ -165,7 +173,15 @@ function serviceEnv() {
     const st = unitSettings();
     for (const w of st.env) { const i = w.indexOf("="); if (i > 0) env[w.slice(0, i)] = w.slice(i + 1); }
     for (const f of st.files) if (fs.existsSync(f.path)) Object.assign(env, readEnvFile(f.path));
-    return env;
+    return { ...env, ...(cfg.wrapperEnvironment || {}) };
+}
+// systemctl show-environment's line of one variable: the value as it is when plain, else quoted as
+// $'...' with backslash escapes (systemctl's print_variable: shell_maybe_quote(value, SHELL_ESCAPE_POSIX)).
+function environmentLine(name, value) {
+    // SHELL_NEED_QUOTES (the escapes, the glob characters, '()<>|&;!), whitespace, control and non-ASCII bytes.
+    if (!/["\\\x60$*?['()<>|&;!\s]|[^\x20-\x7e]/.test(value)) return name + "=" + value;
+    const esc = value.replace(/[\\']/g, (c) => "\\" + c).replace(/\n/g, "\\n").replace(/\t/g, "\\t");
+    return name + "=$'" + esc + "'";
 }
 // When the running K3s started (ms): its last restart; before that, pinned the first time it is asked.
 function startedMs() {
@@ -175,12 +191,14 @@ function startedMs() {
     fs.writeFileSync(file("started"), String(now));
     return now;
 }
-// systemd's format_timestamp: "%a %Y-%m-%d %H:%M:%S %Z" (UTC here).
-function systemdTime(ms) {
+// systemd's format_timestamp_style: "%a %Y-%m-%d %H:%M:%S %Z" (UTC here), with ".%06u" (the
+// microseconds) after the seconds in the us styles (--timestamp=us, us+utc).
+function systemdTime(ms, us) {
     const d = new Date(ms);
     const days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
     const p = (n) => String(n).padStart(2, "0");
-    return days[d.getUTCDay()] + " " + d.getUTCFullYear() + "-" + p(d.getUTCMonth() + 1) + "-" + p(d.getUTCDate()) + " " + p(d.getUTCHours()) + ":" + p(d.getUTCMinutes()) + ":" + p(d.getUTCSeconds()) + " UTC";
+    const frac = us ? "." + String(Math.round((ms % 1000) * 1000)).padStart(6, "0") : "";
+    return days[d.getUTCDay()] + " " + d.getUTCFullYear() + "-" + p(d.getUTCMonth() + 1) + "-" + p(d.getUTCDate()) + " " + p(d.getUTCHours()) + ":" + p(d.getUTCMinutes()) + ":" + p(d.getUTCSeconds()) + frac + " UTC";
 }
 // K3s's own reading of its config files and its GetArgs, shared with the kube-apiserver tier
 // (tests/k3s-config/k3s-config.js, which follows pkg/configfilearg and pkg/util/args.go).
@@ -305,10 +323,16 @@ case "systemctl": {
         process.stdout.write(unitFiles().map((f) => "# " + f + "\n" + fs.readFileSync(f, "utf8")).join("\n"));
         process.exit(0);
     }
+    if (verb === "show-environment") {
+        const env = cfg.managerEnvironment || {};
+        process.stdout.write(Object.keys(env).sort().map((k) => environmentLine(k, env[k]) + "\n").join(""));
+        process.exit(0);
+    }
     if (verb === "show") {
         const props = [];
         let value = false;
         let unix = false;
+        let us = false;
         let target = "";
         for (let i = 1; i < args.length; i++) {
             const a = args[i];
@@ -316,6 +340,7 @@ case "systemctl": {
             else if (a.startsWith("--property=")) props.push(...a.slice(11).split(","));
             else if (a === "--value") value = true;
             else if (a === "--timestamp=unix") unix = true;
+            else if (a === "--timestamp=us+utc" || a === "--timestamp=us") us = true;
             else if (a.startsWith("--timestamp=")) { process.stderr.write("stand-in systemctl: " + a + " unsupported\n"); process.exit(2); }
             else target = a.replace(/\.service$/, "");
         }
@@ -325,7 +350,7 @@ case "systemctl": {
         const values = {
             ActiveState: [known ? (active ? "active" : "failed") : "inactive"],
             MainPID: [active ? "4242" : "0"],
-            ExecMainStartTimestamp: [known ? (unix ? "@" + Math.floor(startedMs() / 1000) : systemdTime(startedMs())) : ""],
+            ExecMainStartTimestamp: [known ? (unix ? "@" + Math.floor(startedMs() / 1000) : systemdTime(startedMs(), us)) : ""],
             Environment: [st.env.join(" ")],
             EnvironmentFiles: st.files.map((f) => f.path + " (ignore_errors=" + (f.optional ? "yes" : "no") + ")"),
             FragmentPath: [known ? fragmentPath() : ""],
