@@ -16,14 +16,20 @@ describe("K3sOidcApiServer on OpenRC: rollbacks (a real openrc-run and supervise
         const server = await t.freshServer();
         t.ok(t.run(await t.commandsFor()));
         const before = fs.readFileSync(t.dropIn);
+        // The scenario: supervise-daemon respawns the crash-looping K3s before the 4 s wait ends.
+        // The stand-in's /readyz answers only once K3s started twice more (the bad start and a
+        // respawn), so a starved machine cannot use up the wait in the restart alone.
+        const hold = path.join(t.standIns.stateDir, "readyz-hold-starts");
+        fs.writeFileSync(hold, String(server.starts() + 2));
         const r = t.failed(t.run(await t.commandsFor({ clientId: "fail-readiness", readyTimeoutSeconds: 4 }), "update"));
+        fs.rmSync(hold);
         assert.match(r.stderr, /new OIDC settings rolled back: the API server did not become ready within 4s\. The previous files were restored byte for byte and hsso-k3s-\d+-\d+ is ready again\./);
         assert.match(r.stderr, new RegExp(`Last API server lines of ${server.logFile.replace(/[.]/g, "\\.")}:\\n[\\s\\S]*level=fatal msg="invalid argument: fail-readiness \\(test switch\\)"`));
         assert.ok(fs.readFileSync(t.dropIn).equals(before), "the previous drop-in, byte for byte");
         await server.waitReady(5000); // ready again
         assert.ok(t.standIns.state().apiserverArgs?.includes("oidc-client-id=headlamp"), "running the previous args");
         assert.strictEqual(server.restarts(), 3, "apply, the bad change, the rollback");
-        assert.ok(server.starts() >= 5, "supervise-daemon respawned the crash-looping K3s");
+        assert.ok(server.starts() >= 5, `supervise-daemon respawned the crash-looping K3s; starts (epoch ms, pid):\n${server.startsLog()}`);
     });
 
     it("log-file read-back: a 'Running kube-apiserver' line from before our restart does not count", async () => {

@@ -424,6 +424,15 @@ case "rke2": {
         process.stdout.write(tool + " version " + cfg.version + "+" + tool + "1 (0123abcd)\ngo version go1.23.4\n");
         process.exit(0);
     }
+    if (args[0] === "kubectl" && args.includes("--raw=/readyz")) {
+        // A test whose scenario needs K3s to have started N times (e.g. a crash loop that
+        // supervise-daemon respawned) before the runbook's readiness wait can end holds the answer
+        // until then, at most 15 s: on a starved machine the restart alone can use up a short
+        // ready_timeout before the first respawn.
+        const hold = Number(read("readyz-hold-starts", "0"));
+        const starts = () => read("openrc-starts.log", "").split("\n").filter(Boolean).length;
+        for (const until = Date.now() + 15000; hold > 0 && starts() < hold && Date.now() < until;) pause(100);
+    }
     const up = read("ready", "0") === "1";
     if (args[0] === "kubectl" && (args.includes("--raw=/readyz") || args.includes("--raw=/metrics"))) {
         if (!up) {
