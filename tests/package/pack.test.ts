@@ -13,6 +13,7 @@ import * as os from "os";
 import * as path from "path";
 import { addLockedClosure, childEnv, LockEntry, Manifest, npmRegistry, ROOT, run } from "../npm";
 import { FakeAuthentik } from "../fake-authentik/issuer";
+import { brokenLinks } from "../markdown-links";
 import { packedTarball } from "../pack";
 import { MockHarness, captureWarnings, valueOf } from "../harness";
 import { stackConfig } from "../stack-config";
@@ -231,7 +232,9 @@ describe("package: npm pack, offline install into a fresh project, consumer unde
             !/^bin\/cli\/[a-z-]+\.js$/.test(f) &&
             !/^bin\/program\/[a-z-]+\.(js|d\.ts)$/.test(f) &&
             !/^node_modules\/@pulumi\/authentik\/(package\.json|README\.md|bin\/.+)$/.test(f) &&
-            !["package.json", "README.md", "components/k3s/runbook.sh"].includes(f));
+            // The README and the pages it links to (their links resolve in the tarball: the test below).
+            !/^docs\/[a-z0-9-]+\.md$/.test(f) &&
+            !["package.json", "README.md", "components/k3s/runbook.sh", "templates/headlamp-k3s/README.md", "sdks/authentik/README.md"].includes(f));
         assert.deepStrictEqual(unexpected, [], "the tarball ships files it does not need (program, tests, sources?)");
         const manifest = JSON.parse(run("tar", ["-xzOf", tarball, "package/package.json"], tmp, 30_000)) as Record<string, unknown>;
         assert.strictEqual(manifest.main, "bin/components/index.js");
@@ -240,6 +243,15 @@ describe("package: npm pack, offline install into a fresh project, consumer unde
         assert.deepStrictEqual(manifest.bundleDependencies, ["@pulumi/authentik"]);
         assert.ok(!("@pulumi/pulumi" in (manifest.dependencies as Record<string, string>)), "@pulumi/pulumi must be a peer, not a dependency");
         assert.ok((manifest.peerDependencies as Record<string, string>)["@pulumi/pulumi"]);
+    });
+
+    it("the README's links resolve inside the tarball: the docs pages it links to ship with it", function () {
+        // npm shows the packed README.md; a link to docs/ or the template's README must not be a 404.
+        const dir = fs.mkdtempSync(path.join(tmp, "readme-"));
+        run("tar", ["-xzf", tarball, "-C", dir], tmp, 30_000);
+        const root = path.join(dir, "package");
+        assert.ok(fs.existsSync(path.join(root, "docs", "deploy.md")), "the tarball has docs/");
+        assert.deepStrictEqual(brokenLinks(root), []);
     });
 
     it("installs offline into a fresh project with one @pulumi/pulumi and the bundled SDK inside", function () {
