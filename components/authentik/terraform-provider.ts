@@ -2,7 +2,7 @@
 // in one place: the `pulumi` block of the bundled SDK's package.json (sdks/authentik/package.json,
 // as `pulumi package add terraform-provider goauthentik/authentik <version>` writes it). The SDK's
 // registerPackage call reads that block; this module reads it too, for the doctor and the tests
-// (which hold Pulumi.yaml's `packages:` entry and the README against it). Pure: no Pulumi runtime.
+// (which hold Pulumi.yaml's `packages:` entry and docs/deploy.md and docs/components.md against it). Pure: no Pulumi runtime.
 
 /** The `pulumi` block of a parameterized SDK's package.json. */
 export interface SdkPulumiBlock {

@@ -82,7 +82,7 @@ export function issuerCaConfigMapName(releaseName: string): string {
  * (0.43.0 to 0.45.0).
  */
 export const MIN_CHART_VERSION = "0.43.0";
-/** Why {@link MIN_CHART_VERSION} is the floor, for the error message (and the README says the same). */
+/** Why {@link MIN_CHART_VERSION} is the floor, for the error message (and docs/components.md says the same). */
 export const MIN_CHART_VERSION_REASON =
     "the oldest chart whose rendering of these values (externalSecret with hasScopes, callbackURL, usePKCE, secret.create false) was checked with helm template";
 /** Chart versions known to be broken (0.40.1 crash-loops). */

@@ -1032,7 +1032,7 @@ do_delete() {
 }
 
 # inspect: what the doctor reports, decided by the same functions apply uses. Prints only
-# key=value lines (list keys repeat); see the contract in the README ("Checking a server").
+# key=value lines (list keys repeat); see the contract in docs/k3s-servers.md ("Inspect").
 kv() { printf "%s=%s\n" "$1" "$2"; }
 # file_state <path> <base64 content of the plan>: ours|missing|edited|foreign|other-stack.
 file_state() {
