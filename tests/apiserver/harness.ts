@@ -383,7 +383,7 @@ export class ApiServer {
     }
 
     /** A raw HTTPS request: as the admin client certificate, with a bearer token, or with no credentials. */
-    request(method: string, urlPath: string, opts: { token?: string; admin?: boolean; body?: unknown } = {}): Promise<ApiResponse> {
+    request(method: string, urlPath: string, opts: { token?: string; admin?: boolean; body?: unknown; contentType?: string } = {}): Promise<ApiResponse> {
         return new Promise((resolve, reject) => {
             const headers: Record<string, string> = { accept: "application/json" };
             if (opts.token !== undefined) {
@@ -391,7 +391,7 @@ export class ApiServer {
             }
             const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
             if (payload !== undefined) {
-                headers["content-type"] = "application/json";
+                headers["content-type"] = opts.contentType ?? "application/json";
             }
             const req = https.request(`${this.url}${urlPath}`, {
                 method,
