@@ -91,7 +91,7 @@ export function parseNamespaceAccess(problems: Problems, field: string, lines: s
         const [, namespace, , kind, name] = m;
         const before = problems.list.length;
         checkK8sName(problems, `${field}[${i}]`, namespace);
-        checkNotSystemName(problems, `${field}[${i}]`, name, kind as "user" | "group");
+        checkNotSystemName(problems, `${field}[${i}]`, name, kind);
         if (problems.list.length > before) {
             return;
         }
