@@ -1,5 +1,5 @@
 // HeadlampRelease: Headlamp from its official Helm chart, with OIDC settings from a Kubernetes
-// Secret (never Helm values), RBAC for OIDC users and groups, and an ingress with TLS or a Gateway
+// Secret (never Helm values), RBAC for OIDC users and groups (cluster-wide and per namespace), and an ingress with TLS or a Gateway
 // API HTTPRoute. Resource wiring only; defaults and checks live in ./headlamp/settings.ts, rendering
 // in ./headlamp/render.ts, ./headlamp/rbac.ts and ./headlamp/route.ts.
 import * as pulumi from "@pulumi/pulumi";
@@ -229,7 +229,8 @@ export interface HeadlampReleaseArgs {
 /**
  * Headlamp from the official chart. Creates the namespace (optional), a Secret with the chart's
  * OIDC env keys loaded through `config.oidc.externalSecret`, ClusterRoleBindings from OIDC users
- * and groups to `cluster-admin` and `view`, and the Helm release (one replica, no service-account
+ * and groups to `cluster-admin`, the release's operator role and `view` (the operator role only
+ * when there are operators), RoleBindings per namespace (`namespaces`), and the Helm release (one replica, no service-account
  * cluster-admin binding, an ingress with TLS or, with `gateway`, the chart's HTTPRoute, a restart trigger for the Secret in `podAnnotations` (random, replaced when its data changes), the chart
  * values `config.oidc.callbackURL` and `usePKCE` that turn on Headlamp's callback and PKCE flags,
  * and `config.oidc.secret.create: false` so the chart renders no Secret of its own).
