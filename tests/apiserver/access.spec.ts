@@ -59,6 +59,9 @@ const ACTIONS: Record<string, Attrs> = {
     "create pods/exec": { verb: "create", resource: "pods", subresource: "exec" },
     "delete deployments": { verb: "delete", group: "apps", resource: "deployments" },
     "create rolebindings": { verb: "create", group: "rbac.authorization.k8s.io", resource: "rolebindings" },
+    // The namespace object itself (the API server authorizes it within that namespace): `admin`
+    // may not delete it, `cluster-admin` bound in the namespace could.
+    "delete the namespace": { verb: "delete", resource: "namespaces" },
 };
 const ALL = Object.keys(ACTIONS);
 const READ = ["get pods", "get pods/log"];
@@ -70,7 +73,7 @@ const MATRIX: { who: string; user: FakeUser; own: string[]; foreign: string[] }[
     { who: "operator", user: olga, own: [...READ, ...SCALE], foreign: [...READ, ...SCALE] },
     { who: "viewer", user: vic, own: READ, foreign: READ },
     { who: "namespace operator", user: wes, own: [...READ, ...SCALE], foreign: [] },
-    { who: "namespace admin", user: sam, own: ALL, foreign: [] },
+    { who: "namespace admin", user: sam, own: ALL.filter((a) => a !== "delete the namespace"), foreign: [] },
 ];
 
 describe("kube-apiserver tier: the access matrix of HeadlampRelease's roles (#29)", function () {
@@ -84,7 +87,7 @@ describe("kube-apiserver tier: the access matrix of HeadlampRelease's roles (#29
     async function review(token: string, namespace: string | undefined, attrs: Attrs): Promise<boolean> {
         const r = await api.request("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", {
             token,
-            body: { apiVersion: "authorization.k8s.io/v1", kind: "SelfSubjectAccessReview", spec: { resourceAttributes: { ...attrs, namespace } } },
+            body: { apiVersion: "authorization.k8s.io/v1", kind: "SelfSubjectAccessReview", spec: { resourceAttributes: { ...(attrs.resource === "namespaces" && namespace ? { name: namespace } : {}), ...attrs, namespace } } },
         });
         assert.strictEqual(r.status, 201, r.text);
         return r.body.status.allowed === true;
