@@ -133,8 +133,9 @@ export interface Binding {
 export const EVERY_USER = "system:authenticated";
 
 /** Bindings that grant the user or its groups something, and near misses (a prefix away). */
-export function matchBindings(user: { username: string; groups: string[] }, bindings: readonly Binding[], usernamePrefix: string, groupsPrefix: string): { matches: string[]; nearMisses: string[] } {
+export function matchBindings(user: { username: string; groups: string[] }, bindings: readonly Binding[], usernamePrefix: string, groupsPrefix: string): { matches: string[]; nearMisses: string[]; matched: Binding[] } {
     const matches: string[] = [];
+    const matched: Binding[] = [];
     const nearMisses: string[] = [];
     const up = effectivePrefix(usernamePrefix);
     const gp = effectivePrefix(groupsPrefix);
@@ -143,6 +144,9 @@ export function matchBindings(user: { username: string; groups: string[] }, bind
         for (const s of b.subjects ?? []) {
             if ((s.kind === "User" && s.name === user.username) || (s.kind === "Group" && s.name !== EVERY_USER && user.groups.includes(s.name))) {
                 matches.push(`${label(b)} (${s.kind} ${s.name})`);
+                if (!matched.includes(b)) {
+                    matched.push(b);
+                }
             } else if (s.kind === "User" && up && `${up}${s.name}` === user.username) {
                 nearMisses.push(`${label(b)} names User ${JSON.stringify(s.name)} without the username prefix ${JSON.stringify(up)}`);
             } else if (s.kind === "Group" && gp && user.groups.includes(`${gp}${s.name}`)) {
@@ -150,13 +154,61 @@ export function matchBindings(user: { username: string; groups: string[] }, bind
             }
         }
     }
-    return { matches, nearMisses };
+    return { matches, nearMisses, matched };
+}
+
+/**
+ * The role a binding gives, by the names HeadlampRelease uses (README, "Roles"): `cluster-admin`
+ * is admin, the namespace-scoped `admin` admin of its namespace, `headlamp-sso:...:operator` the
+ * operator role, `view` viewer, the namespace reader only lists namespaces; any other role by name.
+ */
+export function roleOf(roleRef: { kind: string; name: string }): string {
+    if (roleRef.kind === "ClusterRole") {
+        if (roleRef.name === "cluster-admin" || roleRef.name === "admin") {
+            return "admin";
+        }
+        if (roleRef.name === "view") {
+            return "viewer";
+        }
+        if (/^headlamp-sso:.*:operator$/.test(roleRef.name)) {
+            return "operator";
+        }
+        if (/^headlamp-sso:.*:namespace-reader$/.test(roleRef.name)) {
+            return "lists namespaces";
+        }
+    }
+    return `${roleRef.kind} ${roleRef.name}`;
+}
+
+/**
+ * The user's effective role per scope, from the bindings that name it: `cluster-wide: operator;
+ * namespace web: admin`. A namespace's roles include the cluster-wide ones' only in effect, so each
+ * scope lists its own; the namespace reader counts only where nothing else is granted cluster-wide.
+ */
+export function effectiveRoles(matched: readonly Binding[]): string {
+    const scopes = new Map<string, string[]>();
+    for (const b of matched) {
+        const scope = b.kind === "RoleBinding" ? `namespace ${b.metadata.namespace ?? "?"}` : "cluster-wide";
+        const roles = scopes.get(scope) ?? [];
+        const role = roleOf(b.roleRef);
+        if (!roles.includes(role)) {
+            roles.push(role);
+        }
+        scopes.set(scope, roles);
+    }
+    const cluster = scopes.get("cluster-wide");
+    if (cluster && cluster.length > 1) {
+        scopes.set("cluster-wide", cluster.filter((r) => r !== "lists namespaces"));
+    }
+    const order = [...scopes.keys()].sort((a, b) => (a === "cluster-wide" ? -1 : b === "cluster-wide" ? 1 : a.localeCompare(b)));
+    return order.map((scope) => `${scope}: ${scopes.get(scope)!.join(", ")}`).join("; ");
 }
 
 /** Judges the RBAC match. `bareUsername` is the username without the prefix (the claim's value). */
-export function judgeRbac(user: { username: string; groups: string[] }, found: { matches: string[]; nearMisses: string[] }, usernamePrefix: string): Outcome {
+export function judgeRbac(user: { username: string; groups: string[] }, found: { matches: string[]; nearMisses: string[]; matched?: Binding[] }, usernamePrefix: string): Outcome {
     if (found.matches.length > 0) {
-        return pass(`${found.matches.join("; ")}.`);
+        const roles = found.matched && found.matched.length > 0 ? ` Effective role: ${effectiveRoles(found.matched)}.` : "";
+        return pass(`${found.matches.join("; ")}.${roles}`);
     }
     const up = effectivePrefix(usernamePrefix);
     const bare = up && user.username.startsWith(up) ? user.username.slice(up.length) : user.username;

@@ -1,5 +1,5 @@
 // HeadlampRelease: Headlamp from its official Helm chart, with OIDC settings from a Kubernetes
-// Secret (never Helm values), RBAC for OIDC users and groups, and an ingress with TLS or a Gateway
+// Secret (never Helm values), RBAC for OIDC users and groups (cluster-wide and per namespace), and an ingress with TLS or a Gateway
 // API HTTPRoute. Resource wiring only; defaults and checks live in ./headlamp/settings.ts, rendering
 // in ./headlamp/render.ts, ./headlamp/rbac.ts and ./headlamp/route.ts.
 import * as pulumi from "@pulumi/pulumi";
@@ -17,7 +17,18 @@ import {
 } from "./headlamp/settings";
 import { RESTART_TRIGGER_BYTES } from "./headlamp/settings";
 import { issuerCaChecksum, renderSecretData, renderValues, restartTriggerKeepers } from "./headlamp/render";
-import { ROLE_FOR, noRbacWarning, renderSubjects } from "./headlamp/rbac";
+import {
+    NAMESPACE_ROLE_FOR,
+    NamespaceAccess,
+    RBAC_API_GROUP,
+    ROLE_FOR,
+    SubjectLists,
+    hasSubjects,
+    noRbacWarning,
+    renderNamespaceReaderRole,
+    renderOperatorRoles,
+    renderSubjects,
+} from "./headlamp/rbac";
 
 export { HEADLAMP_DEFAULTS, CHECKSUM_ANNOTATION, ISSUER_CA, SECRET_KEYS } from "./headlamp/settings";
 
@@ -116,6 +127,29 @@ export interface HeadlampSubjectsArgs {
     groups?: string[];
 }
 
+/**
+ * Access to one namespace only: RoleBindings in it (the namespace must exist; it is not created).
+ * Its users and groups also get a ClusterRole that lists namespaces, which Headlamp needs to offer
+ * the namespace at all (README, "Roles").
+ */
+export interface HeadlampNamespaceAccessArgs {
+    /** The namespace, a DNS-1123 label, e.g. `web`. Required; each namespace at most once. */
+    namespace: string;
+    /** Bound to the built-in `admin` ClusterRole in this namespace only (not `cluster-admin`). Default none. */
+    admins?: HeadlampSubjectsArgs;
+    /** Bound to the operator role (read, logs, scale) in this namespace only. Default none. */
+    operators?: HeadlampSubjectsArgs;
+    /** Bound to `view` in this namespace only. Default none. */
+    viewers?: HeadlampSubjectsArgs;
+    /**
+     * Allow a system namespace: one starting with `kube-` (reserved by Kubernetes; `admin` in
+     * kube-system can run pods as its service accounts, some of which are cluster-admin on K3s) or
+     * the release's own namespace (the OIDC client secret and Headlamp itself). Default false, so
+     * such a grant is never made by a typo or a copied example.
+     */
+    allowSystemNamespace?: boolean;
+}
+
 /** Arguments of {@link HeadlampRelease}. */
 export interface HeadlampReleaseArgs {
     /** Namespace of the Secret and the release. Default `headlamp`. */
@@ -151,8 +185,22 @@ export interface HeadlampReleaseArgs {
      * `pulumi up` warns that nobody can act until RBAC is granted elsewhere.
      */
     admins?: HeadlampSubjectsArgs;
+    /**
+     * Users and groups bound cluster-wide to this release's operator role,
+     * `headlamp-sso:<namespace>:<releaseName>:operator`: what `view` reads, pod logs, and scaling
+     * Deployments, StatefulSets and ReplicaSets; no Secrets, exec, port-forward, RBAC, delete or
+     * restart. Default none (the role is only created when operators are given, here or in
+     * `namespaces`).
+     */
+    operators?: HeadlampSubjectsArgs;
     /** Users and groups bound to `view` (read-only, no Secrets). Default none. */
     viewers?: HeadlampSubjectsArgs;
+    /**
+     * Access to single namespaces: RoleBindings to `admin` (namespace-scoped), the operator role
+     * or `view` in each namespace given, and a ClusterRole to list namespaces for their users and
+     * groups. Default none (no RoleBindings). Plain, so the bindings are known when planning.
+     */
+    namespaces?: HeadlampNamespaceAccessArgs[];
     /**
      * Prefix the API server puts before usernames (K3sOidcApiServer's `usernamePrefix`). Default
      * `""` (`-` also means none, as for kube-apiserver); must match the API server, or the user
@@ -186,7 +234,8 @@ export interface HeadlampReleaseArgs {
 /**
  * Headlamp from the official chart. Creates the namespace (optional), a Secret with the chart's
  * OIDC env keys loaded through `config.oidc.externalSecret`, ClusterRoleBindings from OIDC users
- * and groups to `cluster-admin` and `view`, and the Helm release (one replica, no service-account
+ * and groups to `cluster-admin`, the release's operator role and `view` (the operator role only
+ * when there are operators), RoleBindings per namespace (`namespaces`), and the Helm release (one replica, no service-account
  * cluster-admin binding, an ingress with TLS or, with `gateway`, the chart's HTTPRoute, a restart trigger for the Secret in `podAnnotations` (random, replaced when its data changes), the chart
  * values `config.oidc.callbackURL` and `usePKCE` that turn on Headlamp's callback and PKCE flags,
  * and `config.oidc.secret.create: false` so the chart renders no Secret of its own).
@@ -209,9 +258,19 @@ export class HeadlampRelease extends pulumi.ComponentResource {
         const parent = { parent: this };
         const d = HEADLAMP_DEFAULTS;
 
-        const admins = { users: args.admins?.users ?? [], groups: args.admins?.groups ?? [] };
-        const viewers = { users: args.viewers?.users ?? [], groups: args.viewers?.groups ?? [] };
-        const warning = noRbacWarning(admins.users.length + admins.groups.length, viewers.users.length + viewers.groups.length);
+        const lists = (a: HeadlampSubjectsArgs | undefined): SubjectLists => ({ users: a?.users ?? [], groups: a?.groups ?? [] });
+        const admins = lists(args.admins);
+        const operators = lists(args.operators);
+        const viewers = lists(args.viewers);
+        const access: NamespaceAccess[] = (args.namespaces ?? []).map((e) => ({
+            namespace: e.namespace,
+            admins: lists(e.admins),
+            operators: lists(e.operators),
+            viewers: lists(e.viewers),
+        }));
+        const count = (s: SubjectLists) => s.users.length + s.groups.length;
+        const others = count(operators) + access.reduce((n, e) => n + count(e.admins) + count(e.operators) + count(e.viewers), 0);
+        const warning = noRbacWarning(count(admins), count(viewers), others);
         if (warning) {
             void pulumi.log.warn(warning, this);
         }
@@ -273,17 +332,7 @@ export class HeadlampRelease extends pulumi.ComponentResource {
             }, parent)
             : undefined;
 
-        const bindings: k8s.rbac.v1.ClusterRoleBinding[] = [];
-        const prefixes = pulumi.all([args.usernamePrefix ?? d.usernamePrefix, args.groupsPrefix ?? d.groupsPrefix]);
-        for (const [role, subjects] of [["admins", admins], ["viewers", viewers]] as const) {
-            if (subjects.users.length + subjects.groups.length === 0) {
-                continue;
-            }
-            bindings.push(new k8s.rbac.v1.ClusterRoleBinding(`${name}-${role}`, {
-                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: ROLE_FOR[role] },
-                subjects: prefixes.apply(([u, g]) => renderSubjects(subjects.users, subjects.groups, u, g)),
-            }, parent));
-        }
+        this.rbac(name, namespace, releaseName, { admins, operators, viewers, access }, pulumi.all([args.usernamePrefix ?? d.usernamePrefix, args.groupsPrefix ?? d.groupsPrefix]));
 
         const tls = args.tls;
         const values = pulumi.all([
@@ -333,6 +382,69 @@ export class HeadlampRelease extends pulumi.ComponentResource {
             status: this.status,
         });
     }
+    /**
+     * The RBAC objects: ClusterRoleBindings for admins, operators and viewers; the operator role
+     * (only when someone is an operator); per namespace, RoleBindings and, for their subjects, the
+     * namespace-reader ClusterRole and its binding. Nothing when nobody is given.
+     */
+    private rbac(name: string, namespace: pulumi.Output<string>, releaseName: string, a: Access, prefixes: pulumi.Output<[string, string]>): void {
+        const parent = { parent: this };
+        const subjects = (s: SubjectLists) => prefixes.apply(([u, g]) => renderSubjects(s.users, s.groups, u, g));
+        const ref = (roleName: pulumi.Input<string>) => ({ apiGroup: RBAC_API_GROUP, kind: "ClusterRole", name: roleName });
+
+        let operatorRole: k8s.rbac.v1.ClusterRole | undefined;
+        if (hasSubjects(a.operators) || a.access.some((e) => hasSubjects(e.operators))) {
+            const [role, rules] = [0, 1].map((i) => namespace.apply((ns) => renderOperatorRoles(ns, releaseName)[i]));
+            const rulesRole = new k8s.rbac.v1.ClusterRole(`${name}-operator-rules`, { metadata: rules.metadata, rules: rules.apply((r) => r.rules ?? []) }, parent);
+            operatorRole = new k8s.rbac.v1.ClusterRole(`${name}-operator`, {
+                metadata: role.metadata,
+                aggregationRule: role.apply((r) => r.aggregationRule!),
+            }, { ...parent, dependsOn: [rulesRole] });
+        }
+
+        for (const [role, s, roleName] of [
+            ["admins", a.admins, ROLE_FOR.admins],
+            ["operators", a.operators, operatorRole?.metadata.name],
+            ["viewers", a.viewers, ROLE_FOR.viewers],
+        ] as const) {
+            if (hasSubjects(s)) {
+                new k8s.rbac.v1.ClusterRoleBinding(`${name}-${role}`, { roleRef: ref(roleName!), subjects: subjects(s) }, parent);
+            }
+        }
+
+        const nsSubjects: SubjectLists = { users: [], groups: [] };
+        for (const e of a.access) {
+            for (const [role, s, roleName] of [
+                ["admins", e.admins, NAMESPACE_ROLE_FOR.admins],
+                ["operators", e.operators, operatorRole?.metadata.name],
+                ["viewers", e.viewers, NAMESPACE_ROLE_FOR.viewers],
+            ] as const) {
+                if (!hasSubjects(s)) {
+                    continue;
+                }
+                new k8s.rbac.v1.RoleBinding(`${name}-${e.namespace}-${role}`, {
+                    metadata: { namespace: e.namespace },
+                    roleRef: ref(roleName!),
+                    subjects: subjects(s),
+                }, parent);
+                nsSubjects.users.push(...s.users.filter((x) => !nsSubjects.users.includes(x)));
+                nsSubjects.groups.push(...s.groups.filter((x) => !nsSubjects.groups.includes(x)));
+            }
+        }
+        if (hasSubjects(nsSubjects)) {
+            const reader = namespace.apply((ns) => renderNamespaceReaderRole(ns, releaseName));
+            const readerRole = new k8s.rbac.v1.ClusterRole(`${name}-namespace-reader`, { metadata: reader.metadata, rules: reader.apply((r) => r.rules ?? []) }, parent);
+            new k8s.rbac.v1.ClusterRoleBinding(`${name}-namespace-readers`, { roleRef: ref(readerRole.metadata.name), subjects: subjects(nsSubjects) }, parent);
+        }
+    }
+}
+
+/** Everything HeadlampRelease binds, as plain lists. */
+interface Access {
+    admins: SubjectLists;
+    operators: SubjectLists;
+    viewers: SubjectLists;
+    access: NamespaceAccess[];
 }
 
 /**

@@ -22,6 +22,7 @@ export { HeadlampRelease, HEADLAMP_DEFAULTS } from "./headlamp-release";
 export type {
     HeadlampGatewayArgs,
     HeadlampGatewayParentRefArgs,
+    HeadlampNamespaceAccessArgs,
     HeadlampOidcArgs,
     HeadlampReleaseArgs,
     HeadlampSubjectsArgs,

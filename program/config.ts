@@ -61,6 +61,64 @@ export interface ServerTarget {
     hostKey?: string;
 }
 
+/** One namespace's access, from the `namespaceAccess` lines for it. */
+export interface NamespaceAccessSetting {
+    namespace: string;
+    admins: { users: string[]; groups: string[] };
+    operators: { users: string[]; groups: string[] };
+    viewers: { users: string[]; groups: string[] };
+    allowSystemNamespace: boolean;
+}
+
+/** The roles a `namespaceAccess` line may name, and the arg each fills. */
+const ACCESS_LINE_ROLES = { admin: "admins", operator: "operators", viewer: "viewers" } as const;
+
+/**
+ * `namespaceAccess` lines, `<namespace>/<admin|operator|viewer>/<user|group>/<name>` (the name is
+ * the rest, so it may hold "/"), grouped by namespace in the order first named. A list of strings
+ * because Pulumi.yaml declares config keys as strings, numbers, booleans or lists of them. The
+ * namespace is checked here (DNS-1123 label; a `kube-` one or Headlamp's own only when listed in
+ * `allowSystemNamespaces`), so problems name the config key; HeadlampRelease checks the rest again.
+ */
+export function parseNamespaceAccess(problems: Problems, field: string, lines: string[], allowSystem: string[], allowField: string, releaseNamespace: string): NamespaceAccessSetting[] {
+    const byNamespace = new Map<string, NamespaceAccessSetting>();
+    lines.forEach((line, i) => {
+        const m = /^([^/]*)\/([^/]*)\/([^/]*)\/(.+)$/.exec(line);
+        const role = m ? ACCESS_LINE_ROLES[m[2] as keyof typeof ACCESS_LINE_ROLES] : undefined;
+        if (!m || !role || (m[3] !== "user" && m[3] !== "group")) {
+            problems.add(`${field}[${i}]`, `${show(line)} is not <namespace>/<admin|operator|viewer>/<user|group>/<name>; e.g. "web/operator/group/web-team" or "shop/viewer/user/bob@example.com".`);
+            return;
+        }
+        const [, namespace, , kind, name] = m;
+        const before = problems.list.length;
+        checkK8sName(problems, `${field}[${i}]`, namespace);
+        checkNotSystemName(problems, `${field}[${i}]`, name, kind);
+        if (problems.list.length > before) {
+            return;
+        }
+        let entry = byNamespace.get(namespace);
+        if (!entry) {
+            const system = namespace.startsWith("kube-") || namespace === releaseNamespace;
+            if (system && !allowSystem.includes(namespace)) {
+                problems.add(`${field}[${i}]`, `${show(namespace)} is a system namespace (${namespace === releaseNamespace ? "Headlamp's own, with the OIDC client secret" : 'Kubernetes reserves "kube-"; admin there can act as its service accounts'}); grant it cluster-wide instead, or add it to ${allowField} if you mean it.`);
+                return;
+            }
+            entry = { namespace, admins: { users: [], groups: [] }, operators: { users: [], groups: [] }, viewers: { users: [], groups: [] }, allowSystemNamespace: system };
+            byNamespace.set(namespace, entry);
+        }
+        const target = entry[role][kind === "user" ? "users" : "groups"];
+        if (!target.includes(name)) {
+            target.push(name);
+        }
+    });
+    allowSystem.forEach((ns, i) => {
+        if (!byNamespace.has(ns)) {
+            problems.add(`${allowField}[${i}]`, `${show(ns)} is not a namespace of ${field}; remove it (it only allows a system namespace named there).`);
+        }
+    });
+    return [...byNamespace.values()];
+}
+
 /** Everything the program needs, typed and checked. */
 export interface StackSettings {
     stack: string;
@@ -109,6 +167,11 @@ export interface StackSettings {
         adminGroups: string[];
         viewerUsers: string[];
         viewerGroups: string[];
+        /** `operatorUsers` and `operatorGroups`: bound cluster-wide to HeadlampRelease's operator role. */
+        operatorUsers: string[];
+        operatorGroups: string[];
+        /** `namespaceAccess` (with `allowSystemNamespaces`), grouped by namespace: HeadlampRelease's `namespaces`. */
+        namespaceAccess: NamespaceAccessSetting[];
     };
     kubernetes: {
         kubeconfig: pulumi.Output<string> | undefined;
@@ -476,6 +539,9 @@ export function readSettings(): StackSettings {
             adminGroups: list(problems, "adminGroups"),
             viewerUsers: list(problems, "viewerUsers"),
             viewerGroups: list(problems, "viewerGroups"),
+            operatorUsers: list(problems, "operatorUsers"),
+            operatorGroups: list(problems, "operatorGroups"),
+            namespaceAccess: parseNamespaceAccess(problems, fullKey("namespaceAccess"), list(problems, "namespaceAccess"), list(problems, "allowSystemNamespaces"), fullKey("allowSystemNamespaces"), namespace),
         },
         kubernetes: {
             kubeconfig: secret(warnings, "kubeconfig"),
@@ -530,6 +596,8 @@ function checkRbacSubjects(problems: Problems, h: StackSettings["headlamp"]): vo
         ["adminGroups", h.adminGroups, "group"],
         ["viewerUsers", h.viewerUsers, "user"],
         ["viewerGroups", h.viewerGroups, "group"],
+        ["operatorUsers", h.operatorUsers, "user"],
+        ["operatorGroups", h.operatorGroups, "group"],
     ];
     for (const [key, names, kind] of lists) {
         names.forEach((name, i) => checkNotSystemName(problems, `${fullKey(key)}[${i}]`, name, kind));

@@ -115,6 +115,11 @@ export function deployHeadlampSso(): HeadlampSsoOutputs {
         },
         admins: { users: settings.headlamp.adminUsers, groups: settings.headlamp.adminGroups },
         viewers: { users: settings.headlamp.viewerUsers, groups: settings.headlamp.viewerGroups },
+        // Only when set: no operator role and no RoleBinding otherwise.
+        ...(settings.headlamp.operatorUsers.length + settings.headlamp.operatorGroups.length > 0
+            ? { operators: { users: settings.headlamp.operatorUsers, groups: settings.headlamp.operatorGroups } }
+            : {}),
+        ...(settings.headlamp.namespaceAccess.length > 0 ? { namespaces: settings.headlamp.namespaceAccess } : {}),
         usernamePrefix: settings.apiServer.usernamePrefix,
         groupsPrefix: settings.apiServer.groupsPrefix,
     }, { provider: kubernetesProvider, dependsOn: [apiServer] });

@@ -47,6 +47,10 @@ export const SEE_ALSO: Readonly<Record<string, { text: string; href: string }>> 
     groupsPrefix: { text: "Security notes", href: "security.md#no-authentik-identity-becomes-a-kubernetes-system-identity" },
     gatewayParentRefs: { text: "Through a Gateway", href: "deploy.md#through-a-gateway-gateway-api" },
     adminUsers: { text: "Security notes", href: "security.md#what-email_verified-true-vouches-for" },
+    operatorUsers: { text: "Roles", href: "components.md#roles" },
+    operatorGroups: { text: "Roles", href: "components.md#roles" },
+    namespaceAccess: { text: "Roles", href: "components.md#roles" },
+    allowSystemNamespaces: { text: "Roles", href: "components.md#roles" },
 };
 
 /** A generated part of a Markdown file: its marker name, the file, and what it is made from. */

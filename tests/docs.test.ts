@@ -37,11 +37,11 @@ describe("docs: reference generated from the code", () => {
         try {
             const yaml = fs.readFileSync(path.join(dir, "Pulumi.yaml"), "utf8");
             fs.writeFileSync(path.join(dir, "Pulumi.yaml"), yaml
-                .replace("config:\n", "config:\n  operatorGroups:\n    type: array\n    items:\n      type: string\n    default: []\n    description: Authentik groups bound to an operator role.\n")
+                .replace("config:\n", "config:\n  auditorGroups:\n    type: array\n    items:\n      type: string\n    default: []\n    description: Authentik groups bound to an auditor role.\n")
                 .replace(/\n  appName:\n(    .*\n)+/, "\n")
                 .replace("default: headlamp-tls", "default: other-tls"));
             const problems = staleParts(dir);
-            assert.ok(problems.some((p) => p.includes("docs/configuration.md does not document config key `operatorGroups` of Pulumi.yaml: run `npm run docs`")), problems.join("\n"));
+            assert.ok(problems.some((p) => p.includes("docs/configuration.md does not document config key `auditorGroups` of Pulumi.yaml: run `npm run docs`")), problems.join("\n"));
             assert.ok(problems.some((p) => p.includes("docs/configuration.md documents config key `appName`, which Pulumi.yaml no longer has")), problems.join("\n"));
             assert.ok(problems.some((p) => p.includes("the row of `tlsSecretName` differs from Pulumi.yaml")), problems.join("\n"));
             // npm run docs fixes it.
@@ -57,10 +57,10 @@ describe("docs: reference generated from the code", () => {
         try {
             const file = path.join(dir, "components", "headlamp-release.ts");
             fs.writeFileSync(file, fs.readFileSync(file, "utf8")
-                .replace("    /** The OIDC client. Required. */\n", "    /** Namespaces the operators may act in. Default none. */\n    namespaces?: string[];\n    /** The OIDC client. Required. */\n")
+                .replace("    /** The OIDC client. Required. */\n", "    /** Namespaces the auditors may read. Default none. */\n    auditNamespaces?: string[];\n    /** The OIDC client. Required. */\n")
                 .replace("Helm release name (at most 53 characters)", "Helm release name"));
             const problems = staleParts(dir);
-            assert.ok(problems.some((p) => p.includes("docs/components.md does not document arg `HeadlampReleaseArgs.namespaces` of components/headlamp-release.ts")), problems.join("\n"));
+            assert.ok(problems.some((p) => p.includes("docs/components.md does not document arg `HeadlampReleaseArgs.auditNamespaces` of components/headlamp-release.ts")), problems.join("\n"));
             assert.ok(problems.some((p) => p.includes("the row of `releaseName` differs from components/headlamp-release.ts")), problems.join("\n"));
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });

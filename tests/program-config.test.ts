@@ -146,6 +146,12 @@ describe("program config", () => {
         ["a bad boolean", { createAccessGroups: "yes" }, /headlamp-sso:createAccessGroups: "yes" is not a boolean/],
         ["a bad integer", { readyTimeoutSeconds: "soon" }, /headlamp-sso:readyTimeoutSeconds: "soon" must be a whole number from 10 to 3600/],
         ["an empty list entry", { adminUsers: [""] }, /headlamp-sso:adminUsers\[0\]: must not be empty/],
+        ["a bad namespaceAccess line", { namespaceAccess: ["web/owner/group/web-team"] }, /headlamp-sso:namespaceAccess\[0\]: "web\/owner\/group\/web-team" is not <namespace>\/<admin\|operator\|viewer>\/<user\|group>\/<name>/],
+        ["a system namespace in namespaceAccess", { namespaceAccess: ["kube-system/admin/group/ops"] }, /headlamp-sso:namespaceAccess\[0\]: "kube-system" is a system namespace .*add it to headlamp-sso:allowSystemNamespaces if you mean it/],
+        ["Headlamp's own namespace in namespaceAccess", { namespaceAccess: ["headlamp/viewer/group/ops"] }, /headlamp-sso:namespaceAccess\[0\]: "headlamp" is a system namespace \(Headlamp's own, with the OIDC client secret\)/],
+        ["a system: group in namespaceAccess", { namespaceAccess: ["web/viewer/group/system:authenticated"] }, /headlamp-sso:namespaceAccess\[0\]: "system:authenticated" is a Kubernetes built-in group name/],
+        ["an allowSystemNamespaces entry namespaceAccess does not name", { allowSystemNamespaces: ["kube-public"] }, /headlamp-sso:allowSystemNamespaces\[0\]: "kube-public" is not a namespace of headlamp-sso:namespaceAccess/],
+        ["a system: name in operatorGroups", { operatorGroups: ["system:masters"] }, /headlamp-sso:operatorGroups\[0\]: "system:masters" is a Kubernetes built-in group name/],
         ["a bad apiServerUrl", { apiServerUrl: "http://k3s-1:6443" }, /headlamp-sso:apiServerUrl: .* must use https/],
         ["a bad authentik:insecure", { "authentik:insecure": "yes" }, /authentik:insecure: "yes" is not a boolean; set it to true or false/],
         ["a bad CA", { apiServerCaPem: "not a cert" }, /headlamp-sso:apiServerCaPem: is not a PEM certificate; give the cluster CA, \/var\/lib\/rancher\/k3s\/server\/tls\/server-ca.crt/],
@@ -163,6 +169,25 @@ describe("program config", () => {
             assert.deepStrictEqual(h.resources, []);
         });
     }
+
+    it("reads operatorUsers/operatorGroups and groups namespaceAccess lines by namespace (a listed system namespace allowed); none of them by default", async () => {
+        const dflt = await settingsFor(stackConfig("Pulumi.dev.yaml", TEST_SECRETS));
+        assert.deepStrictEqual([dflt.headlamp.operatorUsers, dflt.headlamp.operatorGroups, dflt.headlamp.namespaceAccess], [[], [], []]);
+        const s = await settingsFor(stackConfig("Pulumi.dev.yaml", {
+            ...TEST_SECRETS,
+            operatorUsers: ["olga@example.com"],
+            operatorGroups: ["ops"],
+            namespaceAccess: ["web/operator/group/web-team", "shop/admin/user/sam@example.com", "web/viewer/user/vic@example.com", "web/operator/group/web-team", "kube-system/viewer/group/team/infra"],
+            allowSystemNamespaces: ["kube-system"],
+        }));
+        assert.deepStrictEqual([s.headlamp.operatorUsers, s.headlamp.operatorGroups], [["olga@example.com"], ["ops"]]);
+        const none = { users: [], groups: [] };
+        assert.deepStrictEqual(s.headlamp.namespaceAccess, [
+            { namespace: "web", admins: none, operators: { users: [], groups: ["web-team"] }, viewers: { users: ["vic@example.com"], groups: [] }, allowSystemNamespace: false },
+            { namespace: "shop", admins: { users: ["sam@example.com"], groups: [] }, operators: none, viewers: none, allowSystemNamespace: false },
+            { namespace: "kube-system", admins: none, operators: none, viewers: { users: [], groups: ["team/infra"] }, allowSystemNamespace: true },
+        ]);
+    });
 
     it("lists every problem at once", async () => {
         await MockHarness.install({ config: stackConfig({}, {}), secretKeys: SECRET_KEYS, stack: "dev" });

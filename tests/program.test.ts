@@ -291,6 +291,16 @@ describe("the program (index.ts) under mocks", function () {
         assert.strictEqual(caFromKubeconfig(text), CA_PEM);
     });
 
+    it("operatorGroups and namespaceAccess reach HeadlampRelease: the operator role, its binding and the namespace's RoleBindings, with the groups prefix", async () => {
+        const { h } = await runProgram(dev({ operatorGroups: ["ops"], namespaceAccess: ["web/operator/group/web-team", "web/admin/user/sam@example.com"] }));
+        const names = (type: string) => h.ofType(`kubernetes:rbac.authorization.k8s.io/v1:${type}`).map((r) => r.name).sort();
+        assert.deepStrictEqual(names("ClusterRole"), ["headlamp-dev-namespace-reader", "headlamp-dev-operator", "headlamp-dev-operator-rules"]);
+        assert.deepStrictEqual(names("RoleBinding"), ["headlamp-dev-web-admins", "headlamp-dev-web-operators"]);
+        const operators = h.one(T.crb, "headlamp-dev-operators").inputs;
+        assert.deepStrictEqual([operators.roleRef.name, operators.subjects], ["headlamp-sso:headlamp:headlamp:operator", [{ kind: "Group", name: "oidc:ops", apiGroup: "rbac.authorization.k8s.io" }]]);
+        assert.strictEqual(h.one("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "headlamp-dev-web-admins").inputs.roleRef.name, "admin");
+    });
+
     it("gatewayParentRefs: Headlamp through the Gateway's listeners (the chart's HTTPRoute, no Ingress), the same callback", async () => {
         const { h } = await runProgram(dev({ clusterIssuer: undefined, gatewayParentRefs: ["gateway-system/public/https"], gatewayAnnotations: ["example.com/team=ops"] }));
         const values = h.one(T.release).inputs.values as Record<string, unknown>;

@@ -16,6 +16,7 @@ import {
 } from "../validation";
 import { checkGroupsPrefix, checkNotSystemName, checkUsernamePrefix } from "../validation";
 import { GatewayToCheck, checkGateway, checkRouteValues } from "./route";
+import { ACCESS_ROLES, isSystemNamespace } from "./rbac";
 
 /** Defaults of HeadlampRelease, in one place for the code, the docs and the tests. */
 export const HEADLAMP_DEFAULTS = {
@@ -150,7 +151,9 @@ export interface HeadlampArgsToCheck {
         issuerCaPem?: unknown;
     };
     admins?: SubjectsToCheck;
+    operators?: SubjectsToCheck;
     viewers?: SubjectsToCheck;
+    namespaces?: unknown;
     usernamePrefix?: unknown;
     groupsPrefix?: unknown;
     resources?: unknown;
@@ -219,6 +222,81 @@ function checkNames(problems: Problems, field: string, value: unknown, what: str
         }
         checkNonEmpty(problems, `${field}[${i}]`, name, `give the ${what}'s name as the API server sees it, or remove the entry`);
         checkNotSystemName(problems, `${field}[${i}]`, name, what === "group" ? "group" : "user");
+    });
+}
+
+function checkSubjects(problems: Problems, field: string, subjects: SubjectsToCheck | undefined | null): void {
+    if (subjects === undefined || subjects === null) {
+        return;
+    }
+    if (!isPlainObject(subjects)) {
+        problems.add(field, 'must be an object like {users: ["alice@example.com"], groups: ["k8s-ops"]}.');
+        return;
+    }
+    checkNames(problems, `${field}.users`, subjects.users, "user");
+    checkNames(problems, `${field}.groups`, subjects.groups, "group");
+}
+
+/**
+ * Checks the per-namespace access entries: a plain list (it decides which RoleBindings exist), each
+ * entry a DNS-1123 label not named twice, with at least one user or group, and not a system
+ * namespace (`kube-*`, which Kubernetes reserves, or the release's own namespace, which holds the
+ * OIDC client secret and Headlamp itself) unless `allowSystemNamespace` is true.
+ */
+function checkNamespaces(problems: Problems, value: unknown, releaseNamespace: string | undefined): void {
+    if (value === undefined || value === null) {
+        return;
+    }
+    if (!Array.isArray(value)) {
+        problems.add("namespaces", 'must be a list like [{namespace: "web", operators: {groups: ["web-team"]}}] (plain, so the RoleBindings are known when planning).');
+        return;
+    }
+    const seen = new Map<string, number>();
+    value.forEach((entry: unknown, i) => {
+        const field = `namespaces[${i}]`;
+        if (!isPlainObject(entry)) {
+            problems.add(field, 'must be an object like {namespace: "web", operators: {groups: ["web-team"]}}.');
+            return;
+        }
+        const ns = entry.namespace;
+        if (typeof ns !== "string") {
+            problems.add(`${field}.namespace`, 'is required: the name of an existing namespace, e.g. "web".');
+        } else {
+            const before = problems.list.length;
+            checkK8sName(problems, `${field}.namespace`, ns);
+            if (problems.list.length === before) {
+                if (seen.has(ns)) {
+                    problems.add(`${field}.namespace`, `${show(ns)} is already namespaces[${seen.get(ns)}]; put all of its users and groups in one entry.`);
+                } else {
+                    seen.set(ns, i);
+                }
+                const allowed = entry.allowSystemNamespace;
+                if (allowed !== undefined && typeof allowed !== "boolean") {
+                    problems.add(`${field}.allowSystemNamespace`, `${show(allowed)} must be true or false.`);
+                }
+                const system = isSystemNamespace(ns) ? `Kubernetes reserves the "kube-" prefix for its own namespaces (admin there can run pods as their service accounts, which on K3s include cluster-admin ones)`
+                    : ns === releaseNamespace ? "it is Headlamp's own namespace (it holds the OIDC client secret and Headlamp itself)" : undefined;
+                if (system && allowed !== true) {
+                    problems.add(`${field}.namespace`, `${show(ns)} is a system namespace: ${system}; grant it with admins, operators or viewers cluster-wide, or set allowSystemNamespace: true on this entry if you mean it.`);
+                }
+            }
+        }
+        let count = 0;
+        for (const role of ACCESS_ROLES) {
+            const subjects = entry[role] as SubjectsToCheck | undefined;
+            checkSubjects(problems, `${field}.${role}`, subjects);
+            if (isPlainObject(subjects)) {
+                count += (Array.isArray(subjects.users) ? subjects.users.length : 0) + (Array.isArray(subjects.groups) ? subjects.groups.length : 0);
+            }
+        }
+        if (count === 0) {
+            problems.add(field, "grants nobody anything; give admins, operators or viewers (users or groups), or remove the entry.");
+        }
+        for (const key of Object.keys(entry)) {
+            if (!["namespace", "allowSystemNamespace", ...ACCESS_ROLES].includes(key)) {
+                problems.add(`${field}.${key}`, "is not a field of a namespace entry; use namespace, admins, operators, viewers or allowSystemNamespace.");
+            }
+        }
     });
 }
 
@@ -316,14 +394,11 @@ export function validateHeadlampArgs(args: HeadlampArgsToCheck | undefined): Pro
         checkCertificateBundle(problems, "oidc.issuerCaPem", issuerCa === "" ? undefined : issuerCa, "the CA that signed the issuer's TLS certificate");
     }
 
-    for (const role of ["admins", "viewers"] as const) {
-        const subjects = args[role];
-        if (subjects === undefined || subjects === null) {
-            continue;
-        }
-        checkNames(problems, `${role}.users`, subjects.users, "user");
-        checkNames(problems, `${role}.groups`, subjects.groups, "group");
+    for (const role of ACCESS_ROLES) {
+        checkSubjects(problems, role, args[role]);
     }
+    const releaseNamespace = typeof known(args.namespace as string | undefined) === "string" ? known(args.namespace as string) : HEADLAMP_DEFAULTS.namespace;
+    checkNamespaces(problems, args.namespaces, args.namespace === undefined || args.namespace === null ? HEADLAMP_DEFAULTS.namespace : releaseNamespace);
     for (const field of ["usernamePrefix", "groupsPrefix"] as const) {
         checkNoWhitespace(problems, field, checkString(problems, field, args[field], 'e.g. "oidc:"'));
     }

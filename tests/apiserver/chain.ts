@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { HeadlampRelease } from "../../components/headlamp-release";
+import { HeadlampNamespaceAccessArgs, HeadlampRelease } from "../../components/headlamp-release";
 import { HEADLAMP_DEFAULTS } from "../../components/headlamp/settings";
 import { renderSubjects } from "../../components/headlamp/rbac";
 import { renderFiles } from "../../components/k3s/render";
@@ -64,14 +64,20 @@ export class K3sNode {
 /** HeadlampRelease's RBAC args (the subset the tier uses). */
 export interface RbacArgs {
     admins?: { users?: string[]; groups?: string[] };
+    operators?: { users?: string[]; groups?: string[] };
     viewers?: { users?: string[]; groups?: string[] };
+    namespaces?: HeadlampNamespaceAccessArgs[];
     usernamePrefix?: string;
     groupsPrefix?: string;
 }
 
+/** The RBAC types HeadlampRelease registers. */
+const RBAC_TYPES = ["ClusterRole", "ClusterRoleBinding", "RoleBinding"] as const;
+
 /**
- * The ClusterRoleBindings HeadlampRelease registers for `rbac` (built under Pulumi mocks, so these
- * are exactly the component's objects), named `<resource name>` for kubectl apply.
+ * The RBAC objects HeadlampRelease registers for `rbac` (built under Pulumi mocks, so these are
+ * exactly the component's objects: ClusterRoles, ClusterRoleBindings, RoleBindings), an object
+ * without a name given the resource's name, for kubectl apply.
  */
 export async function headlampBindings(idp: FakeAuthentik, rbac: RbacArgs): Promise<Record<string, any>[]> {
     const h = await MockHarness.install();
@@ -83,12 +89,12 @@ export async function headlampBindings(idp: FakeAuthentik, rbac: RbacArgs): Prom
     await valueOf(c.status);
     await h.settle();
     h.assertNoUnknownInvokes();
-    return h.ofType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding").map((r) => ({
+    return RBAC_TYPES.flatMap((kind) => h.ofType(`kubernetes:rbac.authorization.k8s.io/v1:${kind}`).map((r) => ({
         ...r.inputs,
         apiVersion: r.inputs.apiVersion ?? "rbac.authorization.k8s.io/v1",
-        kind: r.inputs.kind ?? "ClusterRoleBinding",
+        kind: r.inputs.kind ?? kind,
         metadata: { ...(r.inputs.metadata ?? {}), name: r.inputs.metadata?.name ?? r.name },
-    }));
+    })));
 }
 
 /** Applies objects as the cluster admin with kubectl; throws with kubectl's output on failure. */

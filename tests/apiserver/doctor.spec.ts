@@ -111,6 +111,7 @@ describe("doctor against a real kube-apiserver with K3sOidcApiServer's OIDC flag
             assert.match(r.rows.apiserver.detail, /is ready/);
             assert.strictEqual(r.rows["apiserver-auth"].detail, 'accepts the token: username "ada@example.com", groups ["oidc:k8s-admins","system:authenticated"].');
             assert.match(r.rows.rbac.detail, /ClusterRoleBinding headlamp-admins -> ClusterRole cluster-admin \(Group oidc:k8s-admins\)/);
+            assert.match(r.rows.rbac.detail, / Effective role: cluster-wide: admin\.$/);
         } finally {
             await unbind("headlamp-admins");
         }

@@ -337,33 +337,48 @@ export class ApiServer {
     /**
      * Does what kube-controller-manager's clusterrole-aggregation controller does
      * (kubernetes pkg/controller/clusterroleaggregation): each ClusterRole with an aggregationRule
-     * gets the rules of every ClusterRole its selectors match, without duplicates.
+     * gets the rules of every ClusterRole its selectors match, without duplicates. The controller
+     * re-syncs a role whenever any ClusterRole changes, so chains settle (`admin` aggregates `edit`,
+     * which aggregates `view`): here, passes repeat until one changes nothing.
      */
     async aggregateClusterRoles(): Promise<void> {
         const base = "/apis/rbac.authorization.k8s.io/v1/clusterroles";
-        const list = await this.request("GET", base, { admin: true });
-        if (list.status !== 200) {
-            throw new Error(`listing ClusterRoles failed: ${list.status} ${list.text}`);
-        }
-        const roles = list.body.items as any[];
-        const matches = (labels: Record<string, string> | undefined, sel: { matchLabels?: Record<string, string> }) =>
-            Object.entries(sel.matchLabels ?? {}).every(([k, v]) => labels?.[k] === v);
-        for (const role of roles.filter((r) => r.aggregationRule)) {
-            const rules: any[] = [];
-            for (const sel of role.aggregationRule.clusterRoleSelectors ?? []) {
-                for (const other of roles.filter((r) => r.metadata.name !== role.metadata.name && matches(r.metadata.labels, sel))) {
-                    for (const rule of other.rules ?? []) {
-                        if (!rules.some((x) => JSON.stringify(x) === JSON.stringify(rule))) {
-                            rules.push(rule);
+        for (let pass = 0; pass < 10; pass++) {
+            const list = await this.request("GET", base, { admin: true });
+            if (list.status !== 200) {
+                throw new Error(`listing ClusterRoles failed: ${list.status} ${list.text}`);
+            }
+            const roles = list.body.items as any[];
+            const matches = (labels: Record<string, string> | undefined, sel: { matchLabels?: Record<string, string> }) =>
+                Object.entries(sel.matchLabels ?? {}).every(([k, v]) => labels?.[k] === v);
+            let changed = false;
+            for (const role of roles.filter((r) => r.aggregationRule)) {
+                const rules: any[] = [];
+                for (const sel of role.aggregationRule.clusterRoleSelectors ?? []) {
+                    for (const other of roles.filter((r) => r.metadata.name !== role.metadata.name && matches(r.metadata.labels, sel))) {
+                        for (const rule of other.rules ?? []) {
+                            if (!rules.some((x) => JSON.stringify(x) === JSON.stringify(rule))) {
+                                rules.push(rule);
+                            }
                         }
                     }
                 }
+                if (JSON.stringify(rules) === JSON.stringify(role.rules ?? [])) {
+                    continue;
+                }
+                const put = await this.request("PUT", `${base}/${role.metadata.name}`, { admin: true, body: { ...role, rules } });
+                if (put.status !== 200) {
+                    throw new Error(`aggregating ClusterRole ${role.metadata.name} failed: ${put.status} ${put.text}`);
+                }
+                // Later roles of this pass read the new rules.
+                role.rules = rules;
+                changed = true;
             }
-            const put = await this.request("PUT", `${base}/${role.metadata.name}`, { admin: true, body: { ...role, rules } });
-            if (put.status !== 200) {
-                throw new Error(`aggregating ClusterRole ${role.metadata.name} failed: ${put.status} ${put.text}`);
+            if (!changed) {
+                return;
             }
         }
+        throw new Error("the ClusterRole aggregation did not settle in 10 passes");
     }
 
     /** Stops kube-apiserver and starts it again with new extra args (etcd and its data stay). */
@@ -383,7 +398,7 @@ export class ApiServer {
     }
 
     /** A raw HTTPS request: as the admin client certificate, with a bearer token, or with no credentials. */
-    request(method: string, urlPath: string, opts: { token?: string; admin?: boolean; body?: unknown } = {}): Promise<ApiResponse> {
+    request(method: string, urlPath: string, opts: { token?: string; admin?: boolean; body?: unknown; contentType?: string } = {}): Promise<ApiResponse> {
         return new Promise((resolve, reject) => {
             const headers: Record<string, string> = { accept: "application/json" };
             if (opts.token !== undefined) {
@@ -391,7 +406,7 @@ export class ApiServer {
             }
             const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
             if (payload !== undefined) {
-                headers["content-type"] = "application/json";
+                headers["content-type"] = opts.contentType ?? "application/json";
             }
             const req = https.request(`${this.url}${urlPath}`, {
                 method,

@@ -10,7 +10,7 @@ import { renderOidcKubeconfig } from "../../program/kubeconfig";
 import { UsageError, parseArgs } from "../../cli/args";
 import { CHANGE_EMAIL_FIX, authentikBaseOf, judgeGrants, judgeVersion, judgePreview, judgeRedirects, redirectAllowed, ProviderView } from "../../cli/authentik";
 import { MANAGED_SCOPES } from "../../components/authentik/settings";
-import { Binding, hasAdminCredentials, judgeRbac, judgeReview, matchBindings, parseKubeconfig } from "../../cli/apiserver";
+import { Binding, effectiveRoles, hasAdminCredentials, judgeRbac, judgeReview, matchBindings, parseKubeconfig } from "../../cli/apiserver";
 import { Check, DoctorInputs } from "../../cli/context";
 import { runChecks } from "../../cli/doctor";
 import { judgeLoginRedirect, loginStartUrl } from "../../cli/headlamp";
@@ -185,6 +185,29 @@ describe("doctor: pure decisions", function () {
         // With a username prefix, the fix names the prefixed subject HeadlampRelease renders.
         const prefixed = { username: "oidc:a@x", groups: [] };
         assert.match(judgeRbac(prefixed, matchBindings(prefixed, [], "oidc:", "oidc:"), "oidc:").fix!, /Add "a@x" .* binds User "oidc:a@x"/);
+    });
+
+    it("RBAC: names the user's effective role per namespace, by HeadlampRelease's role names", () => {
+        const user = { username: "wes@x", groups: ["oidc:web-team", "oidc:staff", "system:authenticated"] };
+        const b = (kind: string, name: string, role: string, subject: string, namespace?: string): Binding => ({
+            kind, metadata: { name, namespace }, roleRef: { kind: "ClusterRole", name: role }, subjects: [{ kind: "Group", name: subject }],
+        });
+        const bindings = [
+            b("ClusterRoleBinding", "headlamp-namespace-readers", "headlamp-sso:headlamp:headlamp:namespace-reader", "oidc:web-team"),
+            b("RoleBinding", "headlamp-web-operators", "headlamp-sso:headlamp:headlamp:operator", "oidc:web-team", "web"),
+            b("RoleBinding", "headlamp-shop-admins", "admin", "oidc:staff", "shop"),
+            b("RoleBinding", "headlamp-blog-viewers", "view", "oidc:staff", "blog"),
+            b("RoleBinding", "other", "edit", "oidc:nobody", "web"),
+        ];
+        const found = matchBindings(user, bindings, "", "oidc:");
+        assert.strictEqual(effectiveRoles(found.matched), "cluster-wide: lists namespaces; namespace blog: viewer; namespace shop: admin; namespace web: operator");
+        const outcome = judgeRbac(user, found, "");
+        assert.strictEqual(outcome.status, "pass");
+        assert.match(outcome.detail, / Effective role: cluster-wide: lists namespaces; namespace blog: viewer; namespace shop: admin; namespace web: operator\.$/);
+        // Cluster-wide roles come first; the namespace reader is not named next to a real cluster-wide role.
+        const admin = matchBindings(user, [...bindings, b("ClusterRoleBinding", "headlamp-admins", "cluster-admin", "oidc:staff")], "", "oidc:");
+        assert.match(effectiveRoles(admin.matched), /^cluster-wide: admin; namespace blog: viewer/);
+        assert.strictEqual(effectiveRoles(matchBindings(user, [b("ClusterRoleBinding", "x", "custom-role", "oidc:staff")], "", "oidc:").matched), "cluster-wide: ClusterRole custom-role");
     });
 
     it("reads the claim settings from K3sOidcApiServer's flags-mode drop-in, and none from structured mode", () => {
