@@ -580,11 +580,13 @@ function checkIdentityMapping(problems: Problems, claims: { usernameClaim: strin
  * so act as that Kubernetes user.
  */
 export function emailBindingWarning(s: Pick<StackSettings, "authentik" | "apiServer" | "headlamp">): string | undefined {
-    const bound = [...s.headlamp.adminUsers, ...s.headlamp.viewerUsers];
+    const h = s.headlamp;
+    const bound = [...h.adminUsers, ...h.viewerUsers, ...(h.operatorUsers ?? []),
+        ...(h.namespaceAccess ?? []).flatMap((a) => [...a.admins.users, ...a.operators.users, ...a.viewers.users])];
     if (bound.length === 0 || s.apiServer.usernameClaim !== "email" || s.authentik.accessGroups.length > 0) {
         return undefined;
     }
-    return `${fullKey("adminUsers")}/${fullKey("viewerUsers")} bind ${bound.length} user(s) by email while ${fullKey("accessGroups")} is empty, so every Authentik user may log in as whatever email their account shows: `
+    return `${fullKey("adminUsers")}/${fullKey("viewerUsers")}/${fullKey("operatorUsers")}/${fullKey("namespaceAccess")} bind ${bound.length} user(s) by email while ${fullKey("accessGroups")} is empty, so every Authentik user may log in as whatever email their account shows: `
         + 'Authentik does not require unique emails, and an enrollment flow, a federated source or the setting "Allow users to change email" (default_user_change_email) lets a user present another user\'s address and act as that Kubernetes user. '
         + `Prefer groups (${fullKey("adminGroups")}, ${fullKey("viewerGroups")}) and set ${fullKey("accessGroups")} (docs/security.md).`;
 }

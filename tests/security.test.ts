@@ -249,7 +249,7 @@ describe("security (issue 21)", () => {
     });
 
     describe("4. what email_verified: True vouches for", () => {
-        const EMAIL_WARNING = /headlamp-sso:adminUsers\/headlamp-sso:viewerUsers bind 2 user\(s\) by email while headlamp-sso:accessGroups is empty.*Authentik does not require unique emails.*enrollment flow, a federated source or the setting "Allow users to change email" \(default_user_change_email\).*Prefer groups \(headlamp-sso:adminGroups, headlamp-sso:viewerGroups\) and set headlamp-sso:accessGroups/s;
+        const EMAIL_WARNING = /headlamp-sso:adminUsers\/headlamp-sso:viewerUsers\/headlamp-sso:operatorUsers\/headlamp-sso:namespaceAccess bind 2 user\(s\) by email while headlamp-sso:accessGroups is empty.*Authentik does not require unique emails.*enrollment flow, a federated source or the setting "Allow users to change email" \(default_user_change_email\).*Prefer groups \(headlamp-sso:adminGroups, headlamp-sso:viewerGroups\) and set headlamp-sso:accessGroups/s;
 
         it("pulumi up warns when adminUsers/viewerUsers bind emails and accessGroups is empty", async () => {
             const warned = await programWarnings({ sshHostKeys: [DEV_HOST_KEY], accessGroups: [], adminUsers: ["alice@example.com"], viewerUsers: ["vic@example.com"] });
@@ -269,6 +269,13 @@ describe("security (issue 21)", () => {
             assert.ok(warn({ adminUsers: ["a@example.com"] }));
             assert.strictEqual(warn({ adminUsers: ["a@example.com"], accessGroups: ["k8s"] }), undefined);
             assert.strictEqual(warn({ adminUsers: ["oidc:alice"], usernameClaim: "preferred_username" }), undefined);
+        });
+
+        it("counts operators and namespace users bound by email too", async () => {
+            const warned = await programWarnings({ sshHostKeys: [DEV_HOST_KEY], accessGroups: [], operatorUsers: ["olga@example.com"], namespaceAccess: ["web/viewer/user/nina@example.com", "web/admin/group/web-team"] });
+            const email = warned.filter((w) => EMAIL_WARNING.test(w));
+            assert.strictEqual(email.length, 1, warned.join("\n"));
+            assert.match(email[0], /bind 2 user\(s\) by email/);
         });
     });
 
