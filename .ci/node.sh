@@ -1,12 +1,20 @@
 # shellcheck shell=bash
 # Sourced by .ci/run (and run by tests/node-version.test.ts with stand-in node and npm).
-# Node.js 22 or newer (@pulumi/pulumi's engines; the README says 22 or 24). A machine whose node is
-# older gets Node 24 LTS from the npm registry's node-linux-<arch> package (the node binary only),
+# Node.js 22.12 or newer (@pulumi/pulumi's engines say 22; the doctor's jose needs 22.12; the README
+# says 22 or 24). A machine whose node is older gets Node 24 LTS from the npm registry's
+# node-linux-<arch> package (the node binary only),
 # cached under ~/.cache/headlamp-sso/node and put first on PATH for the rest of the run, so npm (a
 # node script, `#!/usr/bin/env node`) and every test run under it too.
 NODE_VERSION=24.22.3
 node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
-if [ "$(node_major)" -lt 22 ]; then
+# 22.12 or newer: the doctor (bin/cli) loads jose, an ES module, with require(), which Node allows
+# without a flag from 22.12 (package.json engines says so).
+node_new_enough() {
+    v=$(node --version 2>/dev/null) || return 1
+    v=${v#v}; major=${v%%.*}; rest=${v#*.}; minor=${rest%%.*}
+    [ "$major" -gt 22 ] 2>/dev/null || { [ "$major" -eq 22 ] && [ "$minor" -ge 12 ]; } 2>/dev/null
+}
+if ! node_new_enough; then
     case "$(uname -m)" in
         x86_64) node_arch=x64 ;;
         aarch64 | arm64) node_arch=arm64 ;;

@@ -12,13 +12,17 @@ import { Manifest, readJson, ROOT } from "./npm";
 describe("Node.js 22 or 24", () => {
     const pulumiEngines = readJson<Manifest>("node_modules", "@pulumi", "pulumi", "package.json").engines?.node;
 
-    it("root, provider/ and examples/* declare engines node >=22, as @pulumi/pulumi does", () => {
+    it("provider/ and examples/* declare engines node >=22, as @pulumi/pulumi does; the package >=22.12, for the doctor's jose", () => {
         assert.strictEqual(pulumiEngines, ">=22");
-        const manifests = ["package.json", path.join("provider", "package.json"),
+        const manifests = [path.join("provider", "package.json"),
             ...fs.readdirSync(path.join(ROOT, "examples")).map((e) => path.join("examples", e, "package.json"))];
         const engines = Object.fromEntries(manifests.map((m) => [m, readJson<Manifest>(m).engines?.node]));
         assert.deepStrictEqual(engines, Object.fromEntries(manifests.map((m) => [m, ">=22"])));
-        assert.strictEqual((readJson<{ packages: Record<string, Manifest> }>("package-lock.json").packages[""]).engines?.node, ">=22");
+        // The doctor (bin/cli, CommonJS) require()s jose, which is ESM only: Node loads an ES module
+        // through require() without a flag from 22.12 (and in every 24).
+        assert.strictEqual(readJson<Manifest & { type?: string }>("node_modules", "jose", "package.json").type, "module", "jose is ESM only");
+        assert.strictEqual(readJson<Manifest>("package.json").engines?.node, ">=22.12");
+        assert.strictEqual((readJson<{ packages: Record<string, Manifest> }>("package-lock.json").packages[""]).engines?.node, ">=22.12");
     });
 
     it("the README's test prerequisites and docs/deploy.md's deploy prerequisites say Node.js 22 or 24, and no Markdown file anything older", () => {
@@ -90,6 +94,12 @@ esac
             const second = source("20.20.2");
             assert.deepStrictEqual(second.calls, []);
             assert.strictEqual(second.node, first.node);
+        });
+
+        it("a machine with Node 22 before 22.12 gets Node 24 too (the doctor's jose is ESM, require()d)", () => {
+            const r = source("22.11.0");
+            assert.strictEqual(r.calls.length, 1);
+            assert.match(r.version, /^v24\./);
         });
 
         it("a machine with Node 22 or 24 keeps its own node", () => {
