@@ -162,13 +162,13 @@ S.cfg.managerEnvironment = Object.fromEntries(Object.entries(process.env).filter
 // Stopping (K3s handles SIGTERM from its first moment): not ready, unless a newer start has taken
 // over (supervise-daemon may start the next child before this one has ended).
 const stop = () => {
-    if (fs.readFileSync(S.file("ready-pid"), "utf8") === String(process.pid)) fs.writeFileSync(S.file("ready"), "0");
+    if (fs.readFileSync(S.file("ready-pid"), "utf8") === String(process.pid)) S.put("ready", "0");
     process.exit(0);
 };
 process.on("SIGTERM", stop);
 process.on("SIGINT", stop);
-fs.writeFileSync(S.file("ready"), "0");
-fs.writeFileSync(S.file("ready-pid"), String(process.pid));
+S.put("ready", "0");
+S.put("ready-pid", String(process.pid));
 fs.appendFileSync(S.file("openrc-starts.log"), Date.now() + " " + process.pid + "\n");
 const out = (line) => process.stdout.write(line + "\n");
 let extra;
@@ -179,17 +179,17 @@ if (err) {
     out("time=\"" + new Date().toISOString() + "\" level=fatal msg=\"" + err.replace(/"/g, "\\\"") + "\"");
     process.exit(1);
 }
-fs.writeFileSync(S.file("apiserver-args.json"), JSON.stringify(extra));
-fs.writeFileSync(S.file("command-line.json"), JSON.stringify(line));
-fs.writeFileSync(S.file("anonymous.json"), JSON.stringify(S.anonymousAuth(line)));
+S.put("apiserver-args.json", JSON.stringify(extra));
+S.put("command-line.json", JSON.stringify(line));
+S.put("anonymous.json", JSON.stringify(S.anonymousAuth(line)));
 fs.rmSync(S.file("authn.json"), { force: true });
 if (ocfg.commandLineLogged !== false) {
     const logFile = S.logFile();
     if (logFile) fs.appendFileSync(logFile, S.runningLine(line) + "\n"); else out(S.runningLine(line));
 }
 out("time=\"" + new Date().toISOString() + "\" level=info msg=\"k3s is up and running\"");
-fs.writeFileSync(S.file("ready"), "1");
-fs.writeFileSync(S.file("ready-pid"), String(process.pid));
+S.put("ready", "1");
+S.put("ready-pid", String(process.pid));
 setInterval(() => {}, 1 << 30);
 `;
 

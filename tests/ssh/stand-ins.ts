@@ -102,6 +102,14 @@ const tool = process.argv[2];
 const args = process.argv.slice(3);
 const file = (n) => path.join(STATE, n);
 const read = (n, d) => (fs.existsSync(file(n)) ? fs.readFileSync(file(n), "utf8") : d);
+// Writes a state file whole (a temporary file, then rename): the tests poll these files while a
+// restart writes them, and writeFileSync truncates first, so a reader could see an empty or half
+// JSON file ("Unexpected end of JSON input", 1 run in 13 of the flake loop).
+const put = (n, text) => {
+    const tmp = file(n) + ".tmp-" + process.pid;
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, file(n));
+};
 function journal(line) {
     const stamp = new Date().toISOString();
     fs.appendFileSync(file("journal.log"), stamp + " server " + cfg.binary + "[4242]: " + line + "\n");
@@ -188,7 +196,7 @@ function startedMs() {
     const t = read("started", "");
     if (t !== "") return Number(t);
     const now = Date.now();
-    fs.writeFileSync(file("started"), String(now));
+    put("started", String(now));
     return now;
 }
 // systemd's format_timestamp_style: "%a %Y-%m-%d %H:%M:%S %Z" (UTC here), with ".%06u" (the
@@ -289,7 +297,7 @@ function metrics() {
             if (p) { st.failure += 1; st.failureAt = now; journal("E1128 reload.go:1] \"failed to validate authentication config\" err=\"" + p + "\""); }
             else { st.success += 1; st.successAt = now; st.hash = sha(data); journal("I1128 reload.go:1] \"reloaded authentication config\""); }
             st.tracked = data;
-            fs.writeFileSync(file("authn.json"), JSON.stringify(st));
+            put("authn.json", JSON.stringify(st));
         }
     }
     const id = "apiserver_id_hash=\"sha256:0123\"";
@@ -311,7 +319,7 @@ function runningLine(argv) {
 // Required as a module (by tests/ssh/openrc.ts's stand-in K3s server, a long-running process under
 // OpenRC), this file gives the same K3s rules instead of running a tool.
 if (require.main !== module) {
-    module.exports = { cfg, file, extraArgs, commandLine, problem, anonymousAuth, sha, parse, runningLine, flagValues, logFile: () => logFile };
+    module.exports = { cfg, file, put, extraArgs, commandLine, problem, anonymousAuth, sha, parse, runningLine, flagValues, logFile: () => logFile };
     return;
 }
 switch (tool) {
@@ -366,10 +374,10 @@ case "systemctl": {
         if (unit !== cfg.service) { process.stderr.write("Failed to restart " + unit + ".service: Unit " + unit + ".service not found.\n"); process.exit(5); }
         // The restart is a systemd job: a signal to the systemctl client does not stop it.
         for (const sig of ["SIGTERM", "SIGINT", "SIGHUP"]) process.on(sig, () => {});
-        fs.writeFileSync(file("restart-ppid"), String(process.ppid));
+        put("restart-ppid", String(process.ppid));
         fs.appendFileSync(file("restarts.log"), unit + " " + Date.now() + "\n");
-        fs.writeFileSync(file("ready"), "0");
-        fs.writeFileSync(file("started"), String(Date.now()));
+        put("ready", "0");
+        put("started", String(Date.now()));
         const began = Date.now();
         if (cfg.restartSeconds) pause(cfg.restartSeconds * 1000);
         process.on("exit", () => fs.appendFileSync(file("restart-intervals.log"), began + " " + Date.now() + "\n"));
@@ -383,17 +391,17 @@ case "systemctl": {
             process.stderr.write("Job for " + unit + ".service failed because the control process exited with error code.\n");
             process.exit(1);
         }
-        fs.writeFileSync(file("apiserver-args.json"), JSON.stringify(extra));
-        fs.writeFileSync(file("command-line.json"), JSON.stringify(argv));
-        fs.writeFileSync(file("anonymous.json"), JSON.stringify(anonymousAuth(argv)));
+        put("apiserver-args.json", JSON.stringify(extra));
+        put("command-line.json", JSON.stringify(argv));
+        put("anonymous.json", JSON.stringify(anonymousAuth(argv)));
         const auth = flagValues(argv, "authentication-config");
         if (auth.length > 0) {
             const data = fs.readFileSync(auth[auth.length - 1], "utf8");
-            fs.writeFileSync(file("authn.json"), JSON.stringify({ path: auth[auth.length - 1], tracked: data, hash: sha(data), anonymous: parse(data).anonymous, success: 0, failure: 0 }));
+            put("authn.json", JSON.stringify({ path: auth[auth.length - 1], tracked: data, hash: sha(data), anonymous: parse(data).anonymous, success: 0, failure: 0 }));
         } else {
             fs.rmSync(file("authn.json"), { force: true });
         }
-        fs.writeFileSync(file("ready"), "1");
+        put("ready", "1");
         const line = runningLine(argv);
         if (logFile) fs.appendFileSync(logFile, line + "\n"); else journal(line);
         journal("Started Lightweight Kubernetes.");
@@ -533,7 +541,9 @@ export class StandIns {
         const p = path.join(this.stateDir, "config.json");
         const current = JSON.parse(fs.readFileSync(p, "utf8")) as StandInConfig;
         const next = { ...current, ...change };
-        fs.writeFileSync(p, JSON.stringify(next));
+        // Whole (then rename): a stand-in call still running (the server, a restart) may read it now.
+        fs.writeFileSync(`${p}.tmp`, JSON.stringify(next));
+        fs.renameSync(`${p}.tmp`, p);
         if ("execStart" in change || "environment" in change || "environmentFiles" in change || "service" in change) {
             this.writeUnit(next);
             const started = path.join(this.stateDir, "started");
