@@ -11,16 +11,10 @@ import * as path from "path";
 import * as ts from "typescript";
 import * as YAML from "yaml";
 
-export const ROOT = path.join(__dirname, "..");
+import { ConfigDecl, ROOT } from "./stack-config";
 
-/** One config key as Pulumi.yaml declares it. */
-export interface ConfigDecl {
-    type?: string;
-    default?: unknown;
-    secret?: boolean;
-    description?: string;
-    items?: { type: string };
-}
+export { ROOT };
+export type { ConfigDecl };
 
 /**
  * Keys the program reads that belong to the Authentik provider (`authentik:`), not to the project,
