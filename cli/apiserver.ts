@@ -215,7 +215,7 @@ export function judgeRbac(user: { username: string; groups: string[] }, found: {
     const subject = renderSubjects([bare], [], usernamePrefix, "")[0];
     return fail(
         `no ClusterRoleBinding or RoleBinding names User ${JSON.stringify(user.username)} or any of its groups ${JSON.stringify(user.groups.filter((g) => g !== EVERY_USER))}: the login works but the user may do nothing beyond what every authenticated user may${found.nearMisses.length ? ` (${found.nearMisses.join("; ")})` : ""}.`,
-        `Add ${JSON.stringify(bare)} to adminUsers or viewerUsers (or one of its Authentik groups to adminGroups/viewerGroups) and run pulumi up; HeadlampRelease then binds ${subject.kind} ${JSON.stringify(subject.name)}.`,
+        `Add ${JSON.stringify(bare)} to adminUsers, operatorUsers or viewerUsers (or one of its Authentik groups to adminGroups/operatorGroups/viewerGroups, or a namespaceAccess line for one namespace) and run pulumi up; HeadlampRelease then binds ${subject.kind} ${JSON.stringify(subject.name)}.`,
     );
 }
 

@@ -122,7 +122,7 @@ describe("doctor against a real kube-apiserver with K3sOidcApiServer's OIDC flag
         assert.deepStrictEqual(r.failed, ["rbac"]);
         assert.strictEqual(r.code, 1);
         assert.match(r.rows.rbac.detail, /no ClusterRoleBinding or RoleBinding names User "ada@example.com"/);
-        assert.match(r.rows.rbac.fix!, /adminUsers or viewerUsers .* binds User "ada@example\.com"/);
+        assert.match(r.rows.rbac.fix!, /adminUsers, operatorUsers or viewerUsers .*namespaceAccess.* binds User "ada@example\.com"/);
     });
 
     it("a binding that names the group without the oidc: prefix is pointed out", async () => {
