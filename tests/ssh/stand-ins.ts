@@ -375,9 +375,11 @@ case "systemctl": {
         // The restart is a systemd job: a signal to the systemctl client does not stop it.
         for (const sig of ["SIGTERM", "SIGINT", "SIGHUP"]) process.on(sig, () => {});
         put("restart-ppid", String(process.ppid));
-        fs.appendFileSync(file("restarts.log"), unit + " " + Date.now() + "\n");
         put("ready", "0");
         put("started", String(Date.now()));
+        // Counted last: a test that waits for this restart (restarts.log) then finds the rest of
+        // its state written (not ready, its start), even when this call was starved in between.
+        fs.appendFileSync(file("restarts.log"), unit + " " + Date.now() + "\n");
         const began = Date.now();
         if (cfg.restartSeconds) pause(cfg.restartSeconds * 1000);
         process.on("exit", () => fs.appendFileSync(file("restart-intervals.log"), began + " " + Date.now() + "\n"));
