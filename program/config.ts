@@ -5,6 +5,7 @@ import { isIPv6 } from "net";
 import * as pulumi from "@pulumi/pulumi";
 import { AUTHENTIK_DEFAULTS } from "../components/authentik/settings";
 import { checkAuthentikVersion } from "../components/authentik/versions";
+import { isSystemNamespace } from "../components/headlamp/rbac";
 import { ParentRef, checkSectionName } from "../components/headlamp/route";
 import { K3sAuthConfigApiVersion, K3sDistribution, K3sOidcMode, K3sServiceManager } from "../components/k3s/settings";
 import { checkGroupsPrefix, checkNotSystemName, checkUsernamePrefix } from "../components/validation";
@@ -98,7 +99,7 @@ export function parseNamespaceAccess(problems: Problems, field: string, lines: s
         }
         let entry = byNamespace.get(namespace);
         if (!entry) {
-            const system = namespace.startsWith("kube-") || namespace === releaseNamespace;
+            const system = isSystemNamespace(namespace) || namespace === releaseNamespace;
             if (system && !allowSystem.includes(namespace)) {
                 problems.add(`${field}[${i}]`, `${show(namespace)} is a system namespace (${namespace === releaseNamespace ? "Headlamp's own, with the OIDC client secret" : 'Kubernetes reserves "kube-"; admin there can act as its service accounts'}); grant it cluster-wide instead, or add it to ${allowField} if you mean it.`);
                 return;
