@@ -133,9 +133,6 @@ export function renderCommands(plan: K3sOidcPlan, options: WrapOptions): K3sComm
     return { create: apply, update: apply, delete: runCommand("delete", options), stdin: renderScript(plan) };
 }
 
-/** What apply prints, once per run, before the path of the drop-in on the server (runbook.sh do_apply). */
-export const DROPIN_PATH_LINE = "drop-in path: ";
-
 /**
  * The drop-in's path the runbook used on one server, from what its apply printed (the last
  * `headlamp-sso[<name>]: drop-in path: <path>` line): the plan's path, or the one beside the config
